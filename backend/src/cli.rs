@@ -1,0 +1,169 @@
+//! The command line: `plenary` serves; `plenary create-organizer` makes the first account.
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context;
+use clap::{Parser, Subcommand};
+use tokio::net::TcpListener;
+
+use crate::config::Settings;
+use crate::domain::schedule::StaffRole;
+use crate::http::{AppState, app};
+use crate::store::Db;
+
+/// Plenary: schedules, live Q&A and archives for multistakeholder policy work.
+#[derive(Debug, Parser)]
+#[command(name = "plenary", version)]
+pub struct Cli {
+    /// A TOML file layered over the built-in defaults (see config/default.toml).
+    #[arg(long, global = true, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    #[command(subcommand)]
+    pub command: Option<Command>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the platform (the default).
+    Serve,
+    /// Create an organizer account (the first one; later ones are invited from the pages).
+    CreateOrganizer {
+        #[arg(long)]
+        email: String,
+        #[arg(long)]
+        name: String,
+        /// Read from the PLENARY_PASSWORD environment variable if not given.
+        #[arg(long, env = "PLENARY_PASSWORD", hide_env_values = true)]
+        password: String,
+    },
+    /// Apply database migrations and exit.
+    Migrate,
+}
+
+/// Parses the command line and runs it; errors are printed once, with their causes.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let settings = match Settings::load(cli.config.as_deref()) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("plenary: {e}");
+            return ExitCode::from(2);
+        }
+    };
+    crate::telemetry::init(&settings.log);
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("plenary: cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli.command.unwrap_or(Command::Serve), settings)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("plenary: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
+    let db = Db::connect(&settings.database_url(), settings.database.max_connections).await?;
+    match command {
+        Command::Migrate => {
+            tracing::info!("migrations applied");
+            Ok(())
+        }
+        Command::CreateOrganizer { email, name, password } => {
+            let staff = crate::auth::create_staff(&db, &email, &name, StaffRole::Organizer, &password)
+                .await
+                .map_err(|e| anyhow::anyhow!("{}", serde_json::to_string(&e.body()).unwrap_or_default()))?;
+            println!("organizer {} created (id {})", staff.email, staff.staff_id);
+            Ok(())
+        }
+        Command::Serve => serve(settings, db).await,
+    }
+}
+
+/// A server bound to a port, ready to run.
+pub struct Server {
+    pub listener: TcpListener,
+    pub state: AppState,
+}
+
+impl Server {
+    /// Prepares a server: seeds demo data if configured, binds the listener (backlog 4096).
+    pub async fn build(settings: Settings, db: Db) -> anyhow::Result<Self> {
+        if settings.demo.load_on_first_start {
+            crate::seed::load_if_empty(&db).await.context("loading demo data")?;
+        }
+        let addr = settings.bind_addr()?;
+        let socket = if addr.is_ipv4() { tokio::net::TcpSocket::new_v4()? } else { tokio::net::TcpSocket::new_v6()? };
+        socket.set_reuseaddr(true)?;
+        socket.bind(addr).with_context(|| format!("binding {addr} (server.bind)"))?;
+        // tokio's default backlog of 1024 drops connects in bursts (see performance.md).
+        let listener = socket.listen(4096)?;
+        let bound = listener.local_addr()?;
+        let public_url: Arc<str> = settings.public_url(bound).into();
+        let state = AppState { db, settings: Arc::new(settings), public_url };
+        Ok(Server { listener, state })
+    }
+
+    /// The address actually bound (useful with port 0).
+    pub fn local_addr(&self) -> std::io::Result<std::net::SocketAddr> {
+        self.listener.local_addr()
+    }
+
+    /// Serves until `shutdown` completes, then lets in-flight requests finish within the grace period.
+    pub async fn run(self, shutdown: impl std::future::Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+        let grace = Duration::from_secs(self.state.settings.server.shutdown_grace_seconds);
+        let router = app(self.state.clone());
+        let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let serving = axum::serve(self.listener, router.into_make_service_with_connect_info::<std::net::SocketAddr>())
+            .with_graceful_shutdown(async move {
+                shutdown.await;
+                let _ = tx.send(());
+            });
+        let mut serving = std::pin::pin!(serving.into_future());
+        tokio::select! {
+            result = &mut serving => result.context("serving")?,
+            _ = async { let _ = rx.await; tokio::time::sleep(grace).await } => {
+                tracing::warn!(grace_seconds = grace.as_secs(), "shutdown grace period over; stopping");
+            }
+        }
+        // When the select picked the server first, it already finished; either way we are done.
+        self.state.db.pool.close().await;
+        Ok(())
+    }
+}
+
+async fn serve(settings: Settings, db: Db) -> anyhow::Result<()> {
+    let server = Server::build(settings, db).await?;
+    tracing::info!("Plenary is ready: open {} in your browser", server.state.public_url);
+    server.run(shutdown_signal()).await?;
+    tracing::info!("stopped");
+    Ok(())
+}
+
+/// Completes on SIGINT (Ctrl-C) or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! { _ = ctrl_c => {}, _ = terminate => {} }
+    tracing::info!("shutdown signal received; finishing in-flight requests");
+}

@@ -1,0 +1,226 @@
+//! Layered configuration: the built-in `config/default.toml`, an optional `--config` file, then
+//! `PLENARY__SECTION__KEY` environment variables. Invalid values fail at start, naming the key.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+/// The defaults, compiled in so the binary runs from any working directory.
+const DEFAULTS: &str = include_str!("../../config/default.toml");
+
+/// Everything Plenary can be configured with. Mirrors `config/default.toml`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Settings {
+    pub server: ServerSettings,
+    pub database: DatabaseSettings,
+    pub demo: DemoSettings,
+    pub log: LogSettings,
+    pub auth: AuthSettings,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServerSettings {
+    pub bind: String,
+    pub public_url: String,
+    pub shutdown_grace_seconds: u64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DatabaseSettings {
+    pub url: String,
+    pub data_dir: PathBuf,
+    pub max_connections: u32,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DemoSettings {
+    pub load_on_first_start: bool,
+}
+
+#[derive(Debug, Clone, Copy, Deserialize, PartialEq, Eq)]
+#[serde(rename_all = "lowercase")]
+pub enum LogFormat {
+    Pretty,
+    Json,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LogSettings {
+    pub format: LogFormat,
+    pub level: String,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct AuthSettings {
+    pub session_hours: u32,
+    pub invitation_hours: u32,
+}
+
+/// A configuration problem, always naming the key at fault.
+#[derive(Debug, thiserror::Error)]
+#[error("invalid configuration: {0}")]
+pub struct ConfigError(String);
+
+impl Settings {
+    /// Loads defaults, then `file` if given, then the process environment.
+    pub fn load(file: Option<&Path>) -> Result<Self, ConfigError> {
+        Self::load_with_env(file, std::env::vars())
+    }
+
+    /// Like [`Settings::load`] with an explicit environment, so tests need not touch the process's.
+    pub fn load_with_env(
+        file: Option<&Path>,
+        env: impl IntoIterator<Item = (String, String)>,
+    ) -> Result<Self, ConfigError> {
+        let mut builder = config::Config::builder().add_source(config::File::from_str(
+            DEFAULTS,
+            config::FileFormat::Toml,
+        ));
+        if let Some(path) = file {
+            if !path.exists() {
+                return Err(ConfigError(format!(
+                    "--config: file {} does not exist",
+                    path.display()
+                )));
+            }
+            builder = builder.add_source(config::File::from(path).required(true));
+        }
+        let env: config::Map<String, String> = env
+            .into_iter()
+            .filter(|(k, _)| k.starts_with("PLENARY__"))
+            .collect();
+        builder = builder.add_source(
+            config::Environment::with_prefix("PLENARY")
+                .prefix_separator("__")
+                .separator("__")
+                .try_parsing(true)
+                .source(Some(env)),
+        );
+        let settings: Settings = builder
+            .build()
+            .and_then(|c| c.try_deserialize())
+            .map_err(|e| ConfigError(e.to_string()))?;
+        settings.validate()?;
+        Ok(settings)
+    }
+
+    fn validate(&self) -> Result<(), ConfigError> {
+        self.bind_addr()?;
+        let url = &self.server.public_url;
+        if !url.is_empty()
+            && (!(url.starts_with("http://") || url.starts_with("https://")) || url.ends_with('/'))
+        {
+            return Err(ConfigError(format!(
+                "server.public_url: {url:?} must start with http:// or https:// and have no trailing slash"
+            )));
+        }
+        let db = &self.database.url;
+        if !db.is_empty() && !(db.starts_with("sqlite:") || db.starts_with("postgres://") || db.starts_with("postgresql://")) {
+            return Err(ConfigError(format!(
+                "database.url: {db:?} must start with sqlite:, postgres:// or postgresql://"
+            )));
+        }
+        if self.database.max_connections == 0 {
+            return Err(ConfigError("database.max_connections: must be at least 1".into()));
+        }
+        if self.auth.session_hours == 0 || self.auth.invitation_hours == 0 {
+            return Err(ConfigError(
+                "auth.session_hours and auth.invitation_hours: must be at least 1".into(),
+            ));
+        }
+        tracing_subscriber::EnvFilter::try_new(&self.log.level)
+            .map_err(|e| ConfigError(format!("log.level: {e}")))?;
+        Ok(())
+    }
+
+    /// The socket address from `server.bind`.
+    pub fn bind_addr(&self) -> Result<SocketAddr, ConfigError> {
+        self.server.bind.parse().map_err(|_| {
+            ConfigError(format!(
+                "server.bind: {:?} is not an address:port such as 127.0.0.1:8080",
+                self.server.bind
+            ))
+        })
+    }
+
+    /// The database URL, defaulting to the embedded SQLite file in `data_dir`.
+    pub fn database_url(&self) -> String {
+        if self.database.url.is_empty() {
+            let file = self.database.data_dir.join("plenary.sqlite3");
+            format!("sqlite://{}", file.display())
+        } else {
+            self.database.url.clone()
+        }
+    }
+
+    /// The public base URL, defaulting to `http://` + the bound address.
+    pub fn public_url(&self, bound: SocketAddr) -> String {
+        if self.server.public_url.is_empty() {
+            format!("http://{bound}")
+        } else {
+            self.server.public_url.clone()
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+    }
+
+    #[test]
+    fn the_defaults_load_and_serve_on_localhost_8080() {
+        let s = Settings::load_with_env(None, env(&[])).unwrap();
+        assert_eq!(s.bind_addr().unwrap().to_string(), "127.0.0.1:8080");
+        assert!(s.database_url().starts_with("sqlite://"));
+    }
+
+    #[test]
+    fn an_environment_variable_overrides_a_nested_key() {
+        let s = Settings::load_with_env(None, env(&[("PLENARY__SERVER__BIND", "127.0.0.1:9999")]))
+            .unwrap();
+        assert_eq!(s.bind_addr().unwrap().port(), 9999);
+    }
+
+    #[test]
+    fn an_invalid_value_names_its_key() {
+        let err = Settings::load_with_env(None, env(&[("PLENARY__SERVER__BIND", "nowhere")]))
+            .unwrap_err();
+        assert!(err.to_string().contains("server.bind"), "{err}");
+        let err = Settings::load_with_env(None, env(&[("PLENARY__LOG__FORMAT", "xml")]))
+            .unwrap_err();
+        assert!(err.to_string().contains("format"), "{err}");
+        let err = Settings::load_with_env(
+            None,
+            env(&[("PLENARY__DATABASE__MAX_CONNECTIONS", "many")]),
+        )
+        .unwrap_err();
+        assert!(err.to_string().contains("max_connections"), "{err}");
+    }
+
+    #[test]
+    fn a_config_file_layers_over_the_defaults() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("local.toml");
+        std::fs::write(&path, "[server]\nbind = \"127.0.0.1:7000\"\n").unwrap();
+        let s = Settings::load_with_env(Some(&path), env(&[])).unwrap();
+        assert_eq!(s.bind_addr().unwrap().port(), 7000);
+        assert_eq!(s.log.format, LogFormat::Pretty);
+    }
+
+    #[test]
+    fn a_missing_config_file_is_an_error() {
+        let err = Settings::load_with_env(Some(Path::new("/no/such.toml")), env(&[])).unwrap_err();
+        assert!(err.to_string().contains("--config"), "{err}");
+    }
+}

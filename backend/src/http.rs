@@ -1,0 +1,57 @@
+//! The HTTP surface: shared state, the router, and the middleware every route passes through.
+
+pub mod api;
+pub mod error;
+pub mod extract;
+pub mod health;
+pub mod security;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::Router;
+use axum::middleware;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_http::trace::TraceLayer;
+
+use crate::config::Settings;
+use crate::store::Db;
+
+/// Everything a handler needs; every field is a cheap handle.
+#[derive(Clone)]
+pub struct AppState {
+    pub db: Db,
+    pub settings: Arc<Settings>,
+    /// Scheme, host and port people reach us at, without a trailing slash.
+    pub public_url: Arc<str>,
+}
+
+/// The whole application as a router, so tests can drive it without a socket.
+pub fn app(state: AppState) -> Router {
+    let (api_router, openapi) = api::router().split_for_parts();
+    let openapi = Arc::new(openapi);
+    Router::new()
+        .merge(health::router())
+        .merge(api_router)
+        .route(
+            "/api/openapi.json",
+            axum::routing::get(move || {
+                let doc = openapi.clone();
+                async move { axum::Json(doc.as_ref().clone()) }
+            }),
+        )
+        .layer(middleware::from_fn_with_state(state.clone(), security::refuse_cross_site))
+        .layer(RequestBodyLimitLayer::new(256 * 1024))
+        .layer(tower_http::timeout::TimeoutLayer::with_status_code(
+            axum::http::StatusCode::REQUEST_TIMEOUT,
+            Duration::from_secs(30),
+        ))
+        .layer(
+            TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<_>| {
+                // Path only: query strings can hold secrets (feed keys, invitation tokens).
+                tracing::info_span!("request", method = %req.method(), path = req.uri().path())
+            }),
+        )
+        .layer(middleware::from_fn(security::security_headers))
+        .with_state(state)
+}
