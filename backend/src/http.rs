@@ -32,6 +32,7 @@ pub fn app(state: AppState) -> Router {
     let openapi = Arc::new(openapi);
     Router::new()
         .merge(health::router())
+        .merge(crate::pages::router())
         .merge(api_router)
         .route(
             "/api/openapi.json",

@@ -11,6 +11,10 @@ pub mod config;
 pub mod telemetry;
 /// The HTTP surface: router, middleware, JSON API, health probes.
 pub mod http;
+/// Server-rendered pages (askama templates, embedded static files), organizer forms, staff sign-in.
+pub mod pages;
+/// The message catalog (Fluent, en/fr/ar), the visitor's language, and day names.
+pub mod i18n;
 /// Staff accounts, password hashing, login sessions, invitations.
 pub mod auth;
 /// The programme: events, rooms, session types, people, sessions, conflict checks.

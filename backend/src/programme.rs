@@ -1129,3 +1129,106 @@ pub async fn event_conflicts(db: &Db, event: &Event) -> Result<Vec<Conflict>, Ap
     all.sort_by(|a, b| b.severity.cmp(&a.severity));
     Ok(all)
 }
+
+// ---------------------------------------------------------------------------------------------
+// Personal schedules ("my schedule"): anonymous, opened by a secret token whose hash is stored.
+
+/// The personal schedule a secret token opens, if any.
+pub async fn personal_schedule_for_token(db: &Db, token: &str) -> Result<Option<i64>, AppError> {
+    Ok(sqlx::query_scalar("select personal_schedule_id from personal_schedule where token_hash = $1")
+        .bind(crate::auth::token_hash(token))
+        .fetch_optional(&db.pool)
+        .await?)
+}
+
+/// Creates an empty personal schedule; returns its id and the secret token (shown only now).
+pub async fn create_personal_schedule(db: &Db) -> Result<(i64, String), AppError> {
+    let token = crate::auth::new_token();
+    let id: i64 = sqlx::query_scalar(
+        "insert into personal_schedule (token_hash, created_at) values ($1, $2) returning personal_schedule_id",
+    )
+    .bind(crate::auth::token_hash(&token))
+    .bind(now())
+    .fetch_one(&db.pool)
+    .await?;
+    Ok((id, token))
+}
+
+/// Adds a session to a personal schedule (adding it twice is harmless).
+pub async fn add_to_personal_schedule(db: &Db, schedule_id: i64, session_id: i64) -> Result<(), AppError> {
+    sqlx::query(
+        "insert into personal_schedule_item (personal_schedule_id, session_id) values ($1, $2) \
+         on conflict (personal_schedule_id, session_id) do nothing",
+    )
+    .bind(schedule_id)
+    .bind(session_id)
+    .execute(&db.pool)
+    .await
+    .map_err(|e| if crate::store::is_foreign_key_violation(&e) { AppError::NotFound } else { AppError::Database(e) })?;
+    Ok(())
+}
+
+/// Removes a session from a personal schedule (removing an absent one is harmless).
+pub async fn remove_from_personal_schedule(db: &Db, schedule_id: i64, session_id: i64) -> Result<(), AppError> {
+    sqlx::query("delete from personal_schedule_item where personal_schedule_id = $1 and session_id = $2")
+        .bind(schedule_id)
+        .bind(session_id)
+        .execute(&db.pool)
+        .await?;
+    Ok(())
+}
+
+/// True when the session is in the personal schedule.
+pub async fn personal_schedule_has(db: &Db, schedule_id: i64, session_id: i64) -> Result<bool, AppError> {
+    let found: Option<i64> = sqlx::query_scalar(
+        "select session_id from personal_schedule_item where personal_schedule_id = $1 and session_id = $2",
+    )
+    .bind(schedule_id)
+    .bind(session_id)
+    .fetch_optional(&db.pool)
+    .await?;
+    Ok(found.is_some())
+}
+
+// ---------------------------------------------------------------------------------------------
+// Inter-sessional meeting series (their occurrences come from `domain::recurrence`).
+
+/// A recurring inter-sessional meeting, as stored: the rule, not its occurrences.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct MeetingSeries {
+    pub series_id: i64,
+    pub slug: String,
+    pub title: String,
+    pub description: String,
+    /// IANA zone the rule's wall-clock times are in.
+    pub time_zone: String,
+    /// Local start of the first occurrence, `YYYY-MM-DDTHH:MM:SS`.
+    pub first_start_local: String,
+    pub duration_minutes: i64,
+    /// The RFC 5545 RRULE.
+    pub rrule: String,
+}
+
+/// All meeting series, by title.
+pub async fn list_meeting_series(db: &Db) -> Result<Vec<MeetingSeries>, AppError> {
+    let rows = sqlx::query(
+        "select series_id, slug, title, description, time_zone, first_start_local, duration_minutes, rrule \
+         from meeting_series order by title, series_id",
+    )
+    .fetch_all(&db.pool)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(MeetingSeries {
+                series_id: r.try_get("series_id")?,
+                slug: r.try_get("slug")?,
+                title: r.try_get("title")?,
+                description: r.try_get("description")?,
+                time_zone: r.try_get("time_zone")?,
+                first_start_local: r.try_get("first_start_local")?,
+                duration_minutes: r.try_get("duration_minutes")?,
+                rrule: r.try_get("rrule")?,
+            })
+        })
+        .collect()
+}
