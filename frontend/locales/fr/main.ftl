@@ -1,1 +1,199 @@
+## Cadre des pages
 site-name = Plenary
+skip-link = Aller au contenu principal
+nav-label = Navigation principale
+nav-programme = Programme
+nav-meetings = Réunions intersessions
+nav-my-schedule = Mon programme
+nav-organize = Organiser
+lang-switch = Langue
+footer-about = Plenary est l’espace de programme et de débat de la Coalition dynamique sur la sécurité des enfants en ligne.
+staff-login-link = Connexion de l’équipe
+signed-in-as = Connecté·e en tant que { $name }
+logout-button = Se déconnecter
+
+## Erreurs
+error-status = Erreur { $status }
+error-back-home = Retour au programme
+error-not-found-heading = Page introuvable
+error-not-found-text = Il n’y a rien à cette adresse. La page a peut-être été déplacée ou supprimée.
+error-forbidden-heading = Accès refusé
+error-forbidden-text = Votre compte ne permet pas d’ouvrir cette page. Demandez l’accès à un organisateur.
+error-bad-request-heading = La demande n’a pas pu être traitée
+error-bad-request-text = Un élément de la demande n’était pas celui attendu. Revenez en arrière et réessayez.
+error-server-error-heading = Un problème est survenu
+error-server-error-text = Un problème est survenu de notre côté ; rien n’a été modifié. Réessayez dans un instant.
+
+## Dates et heures
+weekday-1 = lundi
+weekday-2 = mardi
+weekday-3 = mercredi
+weekday-4 = jeudi
+weekday-5 = vendredi
+weekday-6 = samedi
+weekday-7 = dimanche
+weekday-short-1 = lun.
+weekday-short-2 = mar.
+weekday-short-3 = mer.
+weekday-short-4 = jeu.
+weekday-short-5 = ven.
+weekday-short-6 = sam.
+weekday-short-7 = dim.
+month-1 = janvier
+month-2 = février
+month-3 = mars
+month-4 = avril
+month-5 = mai
+month-6 = juin
+month-7 = juillet
+month-8 = août
+month-9 = septembre
+month-10 = octobre
+month-11 = novembre
+month-12 = décembre
+month-short-1 = janv.
+month-short-2 = févr.
+month-short-3 = mars
+month-short-4 = avr.
+month-short-5 = mai
+month-short-6 = juin
+month-short-7 = juil.
+month-short-8 = août
+month-short-9 = sept.
+month-short-10 = oct.
+month-short-11 = nov.
+month-short-12 = déc.
+day-heading = { $weekday } { $day } { $month } { $year }
+day-short = { $weekday } { $day } { $month }
+date-range = du { $start } au { $end }
+minutes = { $n } min
+utc = UTC
+your-time = Votre heure : { $time }
+times-shown-in = Les horaires sont indiqués à l’heure locale de l’hôte ({ $zone }).
+times-utc-too = L’heure UTC figure à côté de chaque horaire.
+times-viewer-chosen = Votre fuseau horaire choisi : { $zone }.
+tz-differs = Le fuseau horaire de votre appareil ({ $zone }) diffère de celui de l’hôte : votre heure locale est ajoutée à côté de chaque session.
+tz-choose-label = Afficher aussi les horaires en
+tz-host-only = Heure de l’hôte et UTC seulement
+tz-apply = Afficher
+
+## Accueil
+home-title = Programme
+home-heading = Programme
+home-intro = Les sessions de la semaine du FGI et les travaux intersessions de la coalition, ouverts à toutes et à tous.
+events-heading = Événements
+events-none = Aucun événement n’a encore été publié.
+meetings-heading = Réunions intersessions
+meetings-intro = Entre deux semaines du FGI, la coalition se réunit lors d’appels en ligne réguliers.
+meetings-link = Voir les réunions intersessions
+meetings-none = Aucune réunion récurrente n’a encore été prévue.
+meeting-rule = Règle de récurrence
+meeting-first = Première réunion (heure locale)
+meeting-duration = Durée
+meeting-zone = Fuseau horaire
+
+## Programme
+programme-days = Jours de l’événement
+programme-caption = Sessions du { $day }
+programme-empty-day = Aucune session ce jour-là.
+view-by-time = Par heure
+view-by-room = Par salle
+col-time = Heure
+col-session = Session
+col-room = Salle
+room-none = Pas de salle (en ligne)
+
+## Session
+session-type = Type
+session-status = Statut
+session-when = Quand
+session-format = Format
+session-track = Thème
+session-support = Services
+session-join-url = Lien de connexion (équipe seulement)
+session-description = À propos de cette session
+session-policy-questions = Questions de politique
+session-people = Intervenants
+support-webcast-yes = Diffusion en ligne
+support-webcast-no = Pas de diffusion en ligne
+support-captions-yes = Sous-titrage en direct
+support-captions-no = Pas de sous-titrage en direct
+support-interpretation-yes = Interprétation
+support-interpretation-no = Pas d’interprétation
+add-to-calendar = Ajouter à l’agenda
+add-to-schedule = Ajouter à mon programme
+remove-from-schedule = Retirer de mon programme
+in-my-schedule = Dans votre programme.
+session-saved = La session a été enregistrée.
+session-saved-warnings = À vérifier :
+
+## Mon programme
+my-schedule-heading = Mon programme
+my-schedule-intro = Les sessions que vous avez ajoutées sur cet appareil. Aucun compte n’est nécessaire.
+my-schedule-empty = Vous n’avez encore ajouté aucune session. Ouvrez une session et choisissez « Ajouter à mon programme ».
+my-schedule-subscribe = S’abonner dans votre agenda
+my-schedule-subscribe-text = Ajoutez ce lien à votre application d’agenda pour garder votre programme à jour.
+my-schedule-link-label = Votre lien d’agenda privé
+my-schedule-private = Ce lien est privé : toute personne qui le possède peut voir et suivre votre programme. Ne le partagez pas.
+
+## Connexion
+login-heading = Connexion de l’équipe
+login-intro = Pour les organisateurs et les modérateurs. Les participants n’ont pas besoin de compte.
+login-failed = L’adresse e-mail ou le mot de passe est incorrect.
+login-button = Se connecter
+field-email = Adresse e-mail
+field-password = Mot de passe
+field-password-again = Confirmer le mot de passe
+field-display-name = Votre nom tel que les autres le verront
+password-hint = Au moins 12 caractères.
+invitation-heading = Accepter votre invitation
+invitation-intro = Vous êtes invité·e à rejoindre l’équipe en tant que { $role } avec l’adresse { $email }. Choisissez votre nom et un mot de passe.
+invitation-button = Créer mon compte
+invitation-password-mismatch = Les deux mots de passe ne sont pas identiques.
+staff-role-organizer = organisateur
+staff-role-moderator = modérateur
+
+## Conflits
+severity-block = Bloquant
+severity-warn = Avertissement
+
+## Vocabulaire
+event-kind-annual_meeting = Réunion annuelle
+event-kind-intersessional_meeting = Réunion intersessions
+event-kind-open_consultation = Consultation ouverte
+event-kind-webinar = Webinaire
+layout-theatre = Théâtre
+layout-u_shape = En U
+layout-roundtable = Table ronde
+layout-classroom = Salle de classe
+layout-boardroom = Salle de conseil
+layout-online = En ligne
+format-panel = Panel
+format-roundtable = Table ronde
+format-debate = Débat
+format-breakout_groups = Groupes de travail
+format-presentation = Présentation
+format-fishbowl = Aquarium (fishbowl)
+format-birds_of_a_feather = Rencontre informelle
+format-other = Autre
+status-draft = Brouillon
+status-scheduled = Programmée
+status-live = En direct
+status-ended = Terminée
+status-cancelled = Annulée
+role-organizer = Organisateurs
+role-onsite_moderator = Modérateur sur place
+role-online_moderator = Modérateur en ligne
+role-rapporteur = Rapporteur
+role-speaker = Intervenants
+stakeholder-government = Gouvernement
+stakeholder-civil_society = Société civile
+stakeholder-private_sector = Secteur privé
+stakeholder-technical_community = Communauté technique
+stakeholder-academia = Milieu universitaire
+stakeholder-intergovernmental = Organisation intergouvernementale
+region-african = Groupe des États d’Afrique
+region-asia_pacific = Groupe Asie-Pacifique
+region-eastern_european = Groupe des États d’Europe orientale
+region-grulac = Groupe des États d’Amérique latine et des Caraïbes (GRULAC)
+region-weog = Groupe des États d’Europe occidentale et autres États (WEOG)
