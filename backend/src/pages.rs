@@ -38,6 +38,7 @@ pub fn router() -> Router<AppState> {
         .merge(my_schedule::router())
         .merge(staff::router())
         .merge(organize::router())
+        .fallback(not_found)
         .layer(middleware::from_fn(render_error_pages))
         .route("/static/{*path}", get(static_file))
 }
@@ -196,6 +197,15 @@ async fn render_error_pages(req: Request, next: Next) -> Response {
             tracing::error!(error = %e, "rendering the error page");
             (status, "Something went wrong.").into_response()
         }
+    }
+}
+
+/// Any unknown address: a friendly page, except under `/api/` where clients expect JSON.
+async fn not_found(uri: axum::http::Uri) -> Response {
+    if uri.path().starts_with("/api/") {
+        AppError::NotFound.into_response()
+    } else {
+        PageError::App(AppError::NotFound).into_response()
     }
 }
 
