@@ -180,7 +180,7 @@ async fn the_programme_lists_sessions_with_host_local_and_utc_times() {
     assert!(page.body.contains("WS #403"), "{}", page.body);
     assert!(page.body.contains("Age assurance without surveillance"));
     assert!(page.body.contains("09:30–11:00"), "host-local time missing");
-    assert!(page.body.contains("07:30–09:00 UTC"), "UTC time missing");
+    assert!(page.body.contains("07:30–09:00\u{2069} UTC"), "UTC time missing");
     assert!(page.body.contains(r#"datetime="2025-06-23T07:30:00Z""#));
     assert!(page.body.contains("Europe/Oslo"));
     assert!(page.body.contains("Monday 23 June 2025"));
@@ -188,10 +188,10 @@ async fn the_programme_lists_sessions_with_host_local_and_utc_times() {
     // By room, and with a zone chosen without JavaScript (remembered in a cookie).
     let page = app.get("/events/igf-2025?day=2025-06-23&view=rooms&tz=America/New_York", &[]).await;
     assert!(page.body.contains("Room A"));
-    assert!(page.body.contains("Your time: 03:30–05:00"), "{}", page.body);
+    assert!(page.body.contains("Your time: \u{2066}03:30–05:00"), "{}", page.body);
     let tz = page.cookie_pair("tz");
     let remembered = app.get("/events/igf-2025?day=2025-06-23", &[&tz]).await;
-    assert!(remembered.body.contains("Your time: 03:30–05:00"), "the chosen zone is remembered");
+    assert!(remembered.body.contains("Your time: \u{2066}03:30–05:00"), "the chosen zone is remembered");
 
     let session = app.get("/sessions/1", &[]).await;
     assert!(session.body.contains("WS #403"));

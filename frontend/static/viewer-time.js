@@ -6,8 +6,10 @@ const viewerZone = Intl.DateTimeFormat().resolvedOptions().timeZone;
 if (info && viewerZone) {
   const hostZone = info.dataset.hostTz;
   const chosenZone = info.dataset.viewerTz;
-  // Nothing to add when the viewer is in the host's zone, or already chose their zone server-side.
-  if (viewerZone !== hostZone && viewerZone !== chosenZone) {
+  // Nothing to add when the viewer is in the host's zone, already chose their zone server-side,
+  // or lives on UTC, which every time already shows.
+  const onUtc = ["UTC", "Etc/UTC", "Etc/GMT", "GMT"].includes(viewerZone);
+  if (viewerZone !== hostZone && viewerZone !== chosenZone && !onUtc) {
     const lang = document.documentElement.lang || undefined;
     const format = new Intl.DateTimeFormat(lang, {
       hour: "2-digit", minute: "2-digit", hourCycle: "h23", timeZone: viewerZone,
@@ -19,7 +21,9 @@ if (info && viewerZone) {
       if (Number.isNaN(start.getTime()) || Number.isNaN(end.getTime())) continue;
       const out = document.createElement("span");
       out.className = "viewer-time";
-      out.textContent = template.replace("{time}", `${format.format(start)}–${format.format(end)}`);
+      // Left-to-right isolates keep the range in order inside right-to-left text.
+      const range = `\u2066${format.format(start)}–${format.format(end)}\u2069`;
+      out.textContent = template.replace("{time}", range);
       span.append(out);
     }
     const notice = info.querySelector(".tz-js-notice");

@@ -34,15 +34,13 @@ pub const COMMON_ZONES: &[&str] = &[
     "Pacific/Auckland",
 ];
 
-/// "09:00–10:30" in `tz`.
+/// "09:00–10:30" in `tz`, wrapped in left-to-right isolation marks: in an Arabic sentence the
+/// bidi algorithm would otherwise show the range backwards ("10:30–09:00").
 pub fn span(start: DateTime<Utc>, end: DateTime<Utc>, tz: &Tz) -> String {
     let s = start.with_timezone(tz);
     let e = end.with_timezone(tz);
-    if s.date_naive() == e.date_naive() {
-        format!("{}–{}", s.format("%H:%M"), e.format("%H:%M"))
-    } else {
-        format!("{}–{} (+1)", s.format("%H:%M"), e.format("%H:%M"))
-    }
+    let next_day = if s.date_naive() == e.date_naive() { "" } else { " (+1)" };
+    format!("\u{2066}{}–{}{next_day}\u{2069}", s.format("%H:%M"), e.format("%H:%M"))
 }
 
 /// A session as the programme and session pages show it.
