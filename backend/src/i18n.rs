@@ -201,11 +201,18 @@ impl Translator {
 
     /// A short day label for tabs: "Mon 23 Jun" in the page language.
     pub fn short_day(&self, date: &NaiveDate) -> String {
-        let weekday = self.get(&format!("weekday-short-{}", date.weekday().number_from_monday()));
+        let weekday = self.get(&format!(
+            "weekday-short-{}",
+            date.weekday().number_from_monday()
+        ));
         let month = self.get(&format!("month-short-{}", date.month()));
         self.with(
             "day-short",
-            &[("weekday", weekday), ("day", date.day().to_string()), ("month", month)],
+            &[
+                ("weekday", weekday),
+                ("day", date.day().to_string()),
+                ("month", month),
+            ],
         )
     }
 }
@@ -216,20 +223,41 @@ mod tests {
 
     #[test]
     fn accept_language_picks_the_best_supported_language() {
-        assert_eq!(Lang::from_accept_language("de-DE,fr;q=0.8,en;q=0.5"), Some(Lang::Fr));
+        assert_eq!(
+            Lang::from_accept_language("de-DE,fr;q=0.8,en;q=0.5"),
+            Some(Lang::Fr)
+        );
         assert_eq!(Lang::from_accept_language("ar-EG"), Some(Lang::Ar));
         assert_eq!(Lang::from_accept_language("de, it"), None);
-        assert_eq!(Lang::from_accept_language("fr;q=0, en;q=0.1"), Some(Lang::En));
+        assert_eq!(
+            Lang::from_accept_language("fr;q=0, en;q=0.1"),
+            Some(Lang::En)
+        );
     }
 
     #[test]
     fn every_language_has_the_shell_and_day_names() {
         for lang in Lang::ALL {
             let t = Translator::new(lang);
-            for key in ["site-name", "nav-programme", "skip-link", "lang-switch", "login-heading", "weekday-1", "month-12"] {
-                assert!(LOCALES.try_lookup(lang.id(), key).is_some(), "{key} missing in {}", lang.code());
+            for key in [
+                "site-name",
+                "nav-programme",
+                "skip-link",
+                "lang-switch",
+                "login-heading",
+                "weekday-1",
+                "month-12",
+            ] {
+                assert!(
+                    LOCALES.try_lookup(lang.id(), key).is_some(),
+                    "{key} missing in {}",
+                    lang.code()
+                );
             }
-            assert_ne!(t.day(&NaiveDate::from_ymd_opt(2025, 6, 23).unwrap()), "day-heading");
+            assert_ne!(
+                t.day(&NaiveDate::from_ymd_opt(2025, 6, 23).unwrap()),
+                "day-heading"
+            );
         }
         assert_eq!(
             Translator::new(Lang::Fr).day(&NaiveDate::from_ymd_opt(2025, 6, 23).unwrap()),

@@ -59,9 +59,17 @@ impl Ctx {
     fn build(parts: &Parts, staff: Option<Staff>) -> Ctx {
         Ctx {
             t: Translator::new(Lang::from_headers(&parts.headers)),
-            nonce: parts.extensions.get::<CspNonce>().map(|n| n.0.clone()).unwrap_or_default(),
+            nonce: parts
+                .extensions
+                .get::<CspNonce>()
+                .map(|n| n.0.clone())
+                .unwrap_or_default(),
             staff,
-            here: parts.uri.path_and_query().map(|p| p.as_str().to_string()).unwrap_or_else(|| "/".into()),
+            here: parts
+                .uri
+                .path_and_query()
+                .map(|p| p.as_str().to_string())
+                .unwrap_or_else(|| "/".into()),
         }
     }
 
@@ -78,7 +86,9 @@ impl Ctx {
 
     /// True for an organizer (the header shows the organizer menu).
     pub fn is_organizer(&self) -> bool {
-        self.staff.as_ref().is_some_and(|s| s.role == crate::domain::schedule::StaffRole::Organizer)
+        self.staff
+            .as_ref()
+            .is_some_and(|s| s.role == crate::domain::schedule::StaffRole::Organizer)
     }
 
     /// The languages for the switch.
@@ -90,7 +100,10 @@ impl Ctx {
 impl FromRequestParts<AppState> for Ctx {
     type Rejection = PageError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         let MaybeStaff(staff) = MaybeStaff::from_request_parts(parts, state).await?;
         Ok(Ctx::build(parts, staff))
     }
@@ -102,11 +115,18 @@ pub struct OrganizerPage(pub Staff);
 impl FromRequestParts<AppState> for OrganizerPage {
     type Rejection = PageError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         match Organizer::from_request_parts(parts, state).await {
             Ok(Organizer(staff)) => Ok(OrganizerPage(staff)),
             Err(AppError::Unauthorized) => Err(PageError::Login {
-                next: parts.uri.path_and_query().map(|p| p.as_str().to_string()).unwrap_or_default(),
+                next: parts
+                    .uri
+                    .path_and_query()
+                    .map(|p| p.as_str().to_string())
+                    .unwrap_or_default(),
             }),
             Err(other) => Err(PageError::App(other)),
         }
@@ -121,7 +141,9 @@ impl FromRequestParts<AppState> for OrganizerPage {
 pub enum PageError {
     App(AppError),
     /// Not signed in: go to the login page, then come back to `next`.
-    Login { next: String },
+    Login {
+        next: String,
+    },
 }
 
 impl From<AppError> for PageError {
@@ -132,7 +154,9 @@ impl From<AppError> for PageError {
 
 impl From<askama::Error> for PageError {
     fn from(e: askama::Error) -> Self {
-        PageError::App(AppError::Internal(anyhow::anyhow!("rendering a template: {e}")))
+        PageError::App(AppError::Internal(anyhow::anyhow!(
+            "rendering a template: {e}"
+        )))
     }
 }
 
@@ -150,7 +174,9 @@ impl IntoResponse for PageError {
                 let (status, _) = error.status_and_code();
                 match &error {
                     AppError::Database(e) => tracing::error!(error = %e, "database error"),
-                    AppError::Internal(e) => tracing::error!(error = format!("{e:#}"), "internal error"),
+                    AppError::Internal(e) => {
+                        tracing::error!(error = format!("{e:#}"), "internal error")
+                    }
                     _ => {}
                 }
                 let mut response = status.into_response();
@@ -229,7 +255,12 @@ struct Assets;
 /// The first 12 hex digits of a file's SHA-256, or "0" for an unknown file.
 fn asset_version(name: &str) -> String {
     Assets::get(name)
-        .map(|f| f.metadata.sha256_hash()[..6].iter().map(|b| format!("{b:02x}")).collect())
+        .map(|f| {
+            f.metadata.sha256_hash()[..6]
+                .iter()
+                .map(|b| format!("{b:02x}"))
+                .collect()
+        })
         .unwrap_or_else(|| "0".into())
 }
 
@@ -250,7 +281,11 @@ async fn static_file(Path(path): Path<String>, Query(q): Query<AssetQuery>) -> R
     let mime = mime_guess::from_path(&path).first_or_octet_stream();
     // Only a URL naming the current content may be cached for good; anything else revalidates.
     let current = q.v.as_deref() == Some(asset_version(&path).as_str());
-    let cache = if current { "public, max-age=31536000, immutable" } else { "no-cache" };
+    let cache = if current {
+        "public, max-age=31536000, immutable"
+    } else {
+        "no-cache"
+    };
     let mut response = Response::new(Body::from(file.data.into_owned()));
     let headers = response.headers_mut();
     if let Ok(v) = HeaderValue::from_str(mime.essence_str()) {
@@ -306,7 +341,10 @@ impl FormState {
         for (k, v) in pairs {
             values.insert(k.clone(), v.clone());
         }
-        FormState { values, errors: Vec::new() }
+        FormState {
+            values,
+            errors: Vec::new(),
+        }
     }
 
     /// Sets a value (to prefill an edit form).
@@ -321,7 +359,10 @@ impl FormState {
 
     /// The submitted value of a field, or "".
     pub fn value(&self, name: &str) -> &str {
-        self.values.get(name).map(String::as_str).unwrap_or_default()
+        self.values
+            .get(name)
+            .map(String::as_str)
+            .unwrap_or_default()
     }
 
     /// The trimmed value, or None when blank.
@@ -341,9 +382,17 @@ impl FormState {
 
     /// The messages about a field, joined.
     pub fn error(&self, name: &str) -> Option<String> {
-        let found: Vec<&str> =
-            self.errors.iter().filter(|e| e.field == name).map(|e| e.message.as_str()).collect();
-        if found.is_empty() { None } else { Some(found.join("; ")) }
+        let found: Vec<&str> = self
+            .errors
+            .iter()
+            .filter(|e| e.field == name)
+            .map(|e| e.message.as_str())
+            .collect();
+        if found.is_empty() {
+            None
+        } else {
+            Some(found.join("; "))
+        }
     }
 
     /// True when the field has a problem (for `aria-invalid`).
@@ -369,8 +418,18 @@ mod tests {
     #[test]
     fn only_local_paths_are_followed() {
         assert_eq!(local_path(Some("/organize"), "/"), "/organize");
-        assert_eq!(local_path(Some("/events/x?day=2025-06-23"), "/"), "/events/x?day=2025-06-23");
-        for bad in ["//evil.example", "/\\evil.example", "https://evil.example", "evil", "", "/a\nb"] {
+        assert_eq!(
+            local_path(Some("/events/x?day=2025-06-23"), "/"),
+            "/events/x?day=2025-06-23"
+        );
+        for bad in [
+            "//evil.example",
+            "/\\evil.example",
+            "https://evil.example",
+            "evil",
+            "",
+            "/a\nb",
+        ] {
             assert_eq!(local_path(Some(bad), "/"), "/", "{bad}");
         }
         assert_eq!(local_path(None, "/organize"), "/organize");

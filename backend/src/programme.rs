@@ -1313,10 +1313,12 @@ pub async fn event_conflicts(db: &Db, event: &Event) -> Result<Vec<Conflict>, Ap
 
 /// The personal schedule a secret token opens, if any.
 pub async fn personal_schedule_for_token(db: &Db, token: &str) -> Result<Option<i64>, AppError> {
-    Ok(sqlx::query_scalar("select personal_schedule_id from personal_schedule where token_hash = $1")
-        .bind(crate::auth::token_hash(token))
-        .fetch_optional(&db.pool)
-        .await?)
+    Ok(sqlx::query_scalar(
+        "select personal_schedule_id from personal_schedule where token_hash = $1",
+    )
+    .bind(crate::auth::token_hash(token))
+    .fetch_optional(&db.pool)
+    .await?)
 }
 
 /// Creates an empty personal schedule; returns its id and the secret token (shown only now).
@@ -1333,7 +1335,11 @@ pub async fn create_personal_schedule(db: &Db) -> Result<(i64, String), AppError
 }
 
 /// Adds a session to a personal schedule (adding it twice is harmless).
-pub async fn add_to_personal_schedule(db: &Db, schedule_id: i64, session_id: i64) -> Result<(), AppError> {
+pub async fn add_to_personal_schedule(
+    db: &Db,
+    schedule_id: i64,
+    session_id: i64,
+) -> Result<(), AppError> {
     sqlx::query(
         "insert into personal_schedule_item (personal_schedule_id, session_id) values ($1, $2) \
          on conflict (personal_schedule_id, session_id) do nothing",
@@ -1342,22 +1348,38 @@ pub async fn add_to_personal_schedule(db: &Db, schedule_id: i64, session_id: i64
     .bind(session_id)
     .execute(&db.pool)
     .await
-    .map_err(|e| if crate::store::is_foreign_key_violation(&e) { AppError::NotFound } else { AppError::Database(e) })?;
+    .map_err(|e| {
+        if crate::store::is_foreign_key_violation(&e) {
+            AppError::NotFound
+        } else {
+            AppError::Database(e)
+        }
+    })?;
     Ok(())
 }
 
 /// Removes a session from a personal schedule (removing an absent one is harmless).
-pub async fn remove_from_personal_schedule(db: &Db, schedule_id: i64, session_id: i64) -> Result<(), AppError> {
-    sqlx::query("delete from personal_schedule_item where personal_schedule_id = $1 and session_id = $2")
-        .bind(schedule_id)
-        .bind(session_id)
-        .execute(&db.pool)
-        .await?;
+pub async fn remove_from_personal_schedule(
+    db: &Db,
+    schedule_id: i64,
+    session_id: i64,
+) -> Result<(), AppError> {
+    sqlx::query(
+        "delete from personal_schedule_item where personal_schedule_id = $1 and session_id = $2",
+    )
+    .bind(schedule_id)
+    .bind(session_id)
+    .execute(&db.pool)
+    .await?;
     Ok(())
 }
 
 /// True when the session is in the personal schedule.
-pub async fn personal_schedule_has(db: &Db, schedule_id: i64, session_id: i64) -> Result<bool, AppError> {
+pub async fn personal_schedule_has(
+    db: &Db,
+    schedule_id: i64,
+    session_id: i64,
+) -> Result<bool, AppError> {
     let found: Option<i64> = sqlx::query_scalar(
         "select session_id from personal_schedule_item where personal_schedule_id = $1 and session_id = $2",
     )

@@ -12,9 +12,13 @@ use tower::ServiceExt;
 
 use plenary::auth;
 use plenary::config::Settings;
-use plenary::domain::schedule::{EventKind, Role, RoomLayout, SessionFormat, SessionStatus, StaffRole};
+use plenary::domain::schedule::{
+    EventKind, Role, RoomLayout, SessionFormat, SessionStatus, StaffRole,
+};
 use plenary::http::{AppState, app};
-use plenary::programme::{self, EventInput, PersonInput, RoleInput, RoomInput, SessionInput, SessionTypeInput, Venue};
+use plenary::programme::{
+    self, EventInput, PersonInput, RoleInput, RoomInput, SessionInput, SessionTypeInput, Venue,
+};
 use plenary::store::Db;
 
 struct TestApp {
@@ -31,7 +35,10 @@ struct Page {
 
 impl Page {
     fn location(&self) -> &str {
-        self.headers.get(header::LOCATION).and_then(|v| v.to_str().ok()).unwrap_or_default()
+        self.headers
+            .get(header::LOCATION)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default()
     }
 
     /// The value a response sets for a cookie, with its attributes.
@@ -46,7 +53,12 @@ impl Page {
 
     /// `name=value` of a cookie the response sets, for sending back.
     fn cookie_pair(&self, name: &str) -> String {
-        self.set_cookie(name).expect("cookie set").split(';').next().unwrap().to_string()
+        self.set_cookie(name)
+            .expect("cookie set")
+            .split(';')
+            .next()
+            .unwrap()
+            .to_string()
     }
 }
 
@@ -55,8 +67,16 @@ async fn spawn() -> TestApp {
     let url = format!("sqlite://{}", dir.path().join("test.sqlite3").display());
     let db = Db::connect(&url, 4).await.unwrap();
     let settings = Settings::load_with_env(None, Vec::<(String, String)>::new()).unwrap();
-    let state = AppState { db: db.clone(), settings: Arc::new(settings), public_url: "http://localhost".into() };
-    TestApp { router: app(state), db, _dir: dir }
+    let state = AppState {
+        db: db.clone(),
+        settings: Arc::new(settings),
+        public_url: "http://localhost".into(),
+    };
+    TestApp {
+        router: app(state),
+        db,
+        _dir: dir,
+    }
 }
 
 impl TestApp {
@@ -65,7 +85,11 @@ impl TestApp {
         let status = response.status();
         let headers = response.headers().clone();
         let bytes = response.into_body().collect().await.unwrap().to_bytes();
-        Page { status, headers, body: String::from_utf8_lossy(&bytes).into_owned() }
+        Page {
+            status,
+            headers,
+            body: String::from_utf8_lossy(&bytes).into_owned(),
+        }
     }
 
     async fn get(&self, path: &str, cookies: &[&str]) -> Page {
@@ -90,8 +114,19 @@ impl TestApp {
 
     /// Signs a staff member in and returns the cookie to send.
     async fn staff_cookie(&self, email: &str, role: StaffRole) -> String {
-        auth::create_staff(&self.db, email, "Test Person", role, "a-long-enough-password").await.unwrap();
-        let (_, token) = auth::login(&self.db, email, "a-long-enough-password", 1).await.unwrap().unwrap();
+        auth::create_staff(
+            &self.db,
+            email,
+            "Test Person",
+            role,
+            "a-long-enough-password",
+        )
+        .await
+        .unwrap();
+        let (_, token) = auth::login(&self.db, email, "a-long-enough-password", 1)
+            .await
+            .unwrap()
+            .unwrap();
         format!("{}={token}", auth::SESSION_COOKIE)
     }
 }
@@ -119,13 +154,29 @@ async fn igf_week(db: &Db) -> i64 {
     )
     .await
     .unwrap();
-    let venue = programme::create_venue(db, &Venue { venue_id: 0, name: "Nova".into(), city: String::new(), country: String::new() })
+    let venue = programme::create_venue(
+        db,
+        &Venue {
+            venue_id: 0,
+            name: "Nova".into(),
+            city: String::new(),
+            country: String::new(),
+        },
+    )
+    .await
+    .unwrap();
+    for name in ["Room A", "Room B"] {
+        programme::create_room(
+            db,
+            &RoomInput {
+                venue_id: venue.venue_id,
+                name: name.into(),
+                capacity: 100,
+                layout: RoomLayout::Theatre,
+            },
+        )
         .await
         .unwrap();
-    for name in ["Room A", "Room B"] {
-        programme::create_room(db, &RoomInput { venue_id: venue.venue_id, name: name.into(), capacity: 100, layout: RoomLayout::Theatre })
-            .await
-            .unwrap();
     }
     programme::create_session_type(
         db,
@@ -143,9 +194,17 @@ async fn igf_week(db: &Db) -> i64 {
     .await
     .unwrap();
     for name in ["Amina Diallo", "Jonas Berg"] {
-        programme::create_person(db, &PersonInput { name: name.into(), organization: String::new(), stakeholder_group: None, regional_group: None })
-            .await
-            .unwrap();
+        programme::create_person(
+            db,
+            &PersonInput {
+                name: name.into(),
+                organization: String::new(),
+                stakeholder_group: None,
+                regional_group: None,
+            },
+        )
+        .await
+        .unwrap();
     }
     let input = SessionInput {
         session_type_id: 1,
@@ -160,15 +219,23 @@ async fn igf_week(db: &Db) -> i64 {
         ends_at: at("2025-06-23T09:00:00Z"),
         status: SessionStatus::Scheduled,
         online_join_url: String::new(),
-        roles: vec![RoleInput { person_id: 1, role: Role::Speaker }],
+        roles: vec![RoleInput {
+            person_id: 1,
+            role: Role::Speaker,
+        }],
         override_reason: None,
     };
-    programme::save_session(db, &event, None, &input, 1).await.unwrap();
+    programme::save_session(db, &event, None, &input, 1)
+        .await
+        .unwrap();
     event.event_id
 }
 
 async fn session_count(db: &Db) -> i64 {
-    sqlx::query_scalar("select count(*) from session").fetch_one(&db.pool).await.unwrap()
+    sqlx::query_scalar("select count(*) from session")
+        .fetch_one(&db.pool)
+        .await
+        .unwrap()
 }
 
 #[tokio::test]
@@ -180,18 +247,33 @@ async fn the_programme_lists_sessions_with_host_local_and_utc_times() {
     assert!(page.body.contains("WS #403"), "{}", page.body);
     assert!(page.body.contains("Age assurance without surveillance"));
     assert!(page.body.contains("09:30–11:00"), "host-local time missing");
-    assert!(page.body.contains("07:30–09:00\u{2069} UTC"), "UTC time missing");
+    assert!(
+        page.body.contains("07:30–09:00\u{2069} UTC"),
+        "UTC time missing"
+    );
     assert!(page.body.contains(r#"datetime="2025-06-23T07:30:00Z""#));
     assert!(page.body.contains("Europe/Oslo"));
     assert!(page.body.contains("Monday 23 June 2025"));
 
     // By room, and with a zone chosen without JavaScript (remembered in a cookie).
-    let page = app.get("/events/igf-2025?day=2025-06-23&view=rooms&tz=America/New_York", &[]).await;
+    let page = app
+        .get(
+            "/events/igf-2025?day=2025-06-23&view=rooms&tz=America/New_York",
+            &[],
+        )
+        .await;
     assert!(page.body.contains("Room A"));
-    assert!(page.body.contains("Your time: \u{2066}03:30–05:00"), "{}", page.body);
+    assert!(
+        page.body.contains("Your time: \u{2066}03:30–05:00"),
+        "{}",
+        page.body
+    );
     let tz = page.cookie_pair("tz");
     let remembered = app.get("/events/igf-2025?day=2025-06-23", &[&tz]).await;
-    assert!(remembered.body.contains("Your time: \u{2066}03:30–05:00"), "the chosen zone is remembered");
+    assert!(
+        remembered.body.contains("Your time: \u{2066}03:30–05:00"),
+        "the chosen zone is remembered"
+    );
 
     let session = app.get("/sessions/1", &[]).await;
     assert!(session.body.contains("WS #403"));
@@ -215,13 +297,19 @@ async fn the_language_switch_gives_french_headings_and_arabic_is_right_to_left()
     assert!(page.body.contains("Salle"));
     assert!(page.body.contains("Mon programme"));
 
-    let arabic = app.get("/lang?set=ar&next=/", &[]).await.cookie_pair("lang");
+    let arabic = app
+        .get("/lang?set=ar&next=/", &[])
+        .await
+        .cookie_pair("lang");
     let page = app.get("/events/igf-2025?day=2025-06-23", &[&arabic]).await;
     assert!(page.body.contains(r#"<html lang="ar" dir="rtl">"#));
     assert!(page.body.contains("الاثنين 23 يونيو 2025"));
 
     // Without a cookie, the browser's Accept-Language decides; an outside `next` is ignored.
-    let req = Request::get("/").header(header::ACCEPT_LANGUAGE, "de, ar;q=0.9").body(Body::empty()).unwrap();
+    let req = Request::get("/")
+        .header(header::ACCEPT_LANGUAGE, "de, ar;q=0.9")
+        .body(Body::empty())
+        .unwrap();
     assert!(app.send(req).await.body.contains(r#"dir="rtl""#));
     let away = app.get("/lang?set=fr&next=//evil.example/", &[]).await;
     assert_eq!(away.location(), "/");
@@ -231,7 +319,9 @@ async fn the_language_switch_gives_french_headings_and_arabic_is_right_to_left()
 async fn an_organizer_double_booking_a_room_sees_the_conflict_and_nothing_is_saved() {
     let app = spawn().await;
     igf_week(&app.db).await;
-    let staff = app.staff_cookie("ana@example.org", StaffRole::Organizer).await;
+    let staff = app
+        .staff_cookie("ana@example.org", StaffRole::Organizer)
+        .await;
     let form = [
         ("session_type_id", "1"),
         ("number", "404"),
@@ -245,18 +335,37 @@ async fn an_organizer_double_booking_a_room_sees_the_conflict_and_nothing_is_sav
         ("person_0", "2"),
         ("role_0", "speaker"),
     ];
-    let page = app.post("/organize/events/igf-2025/sessions/new", &form, &[&staff]).await;
+    let page = app
+        .post("/organize/events/igf-2025/sessions/new", &form, &[&staff])
+        .await;
     assert_eq!(page.status, StatusCode::CONFLICT);
     assert!(page.body.contains("Blocking"), "{}", page.body);
-    assert!(page.body.contains("Room A is already booked for WS #403 “Age assurance without surveillance”"), "{}", page.body);
+    assert!(
+        page.body
+            .contains("Room A is already booked for WS #403 “Age assurance without surveillance”"),
+        "{}",
+        page.body
+    );
     // The user's input is kept.
     assert!(page.body.contains(r#"value="A clashing workshop""#));
     assert_eq!(session_count(&app.db).await, 1);
 
     // With an override and a reason it goes through, and the session page says so.
     let mut with_override = form.to_vec();
-    with_override.extend([("override", "1"), ("override_reason", "Shared room, agreed with both organizers")]);
-    let page = app.post("/organize/events/igf-2025/sessions/new", &with_override, &[&staff]).await;
+    with_override.extend([
+        ("override", "1"),
+        (
+            "override_reason",
+            "Shared room, agreed with both organizers",
+        ),
+    ]);
+    let page = app
+        .post(
+            "/organize/events/igf-2025/sessions/new",
+            &with_override,
+            &[&staff],
+        )
+        .await;
     assert_eq!(page.status, StatusCode::SEE_OTHER, "{}", page.body);
     assert_eq!(page.location(), "/sessions/2?saved=1");
     assert_eq!(session_count(&app.db).await, 2);
@@ -269,7 +378,9 @@ async fn an_organizer_double_booking_a_room_sees_the_conflict_and_nothing_is_sav
 async fn a_local_time_the_clocks_skip_is_a_field_error_not_a_crash() {
     let app = spawn().await;
     igf_week(&app.db).await;
-    let staff = app.staff_cookie("ana@example.org", StaffRole::Organizer).await;
+    let staff = app
+        .staff_cookie("ana@example.org", StaffRole::Organizer)
+        .await;
     let event = programme::event_by_slug(&app.db, "igf-2025").await.unwrap();
     let input = EventInput {
         slug: "igf-2025".into(),
@@ -282,7 +393,9 @@ async fn a_local_time_the_clocks_skip_is_a_field_error_not_a_crash() {
         coalition_id: None,
         description: String::new(),
     };
-    programme::update_event(&app.db, event.event_id, &input).await.unwrap();
+    programme::update_event(&app.db, event.event_id, &input)
+        .await
+        .unwrap();
     let form = [
         ("session_type_id", "1"),
         ("number", "9"),
@@ -293,9 +406,16 @@ async fn a_local_time_the_clocks_skip_is_a_field_error_not_a_crash() {
         ("start", "02:30"),
         ("duration", "60"),
     ];
-    let page = app.post("/organize/events/igf-2025/sessions/new", &form, &[&staff]).await;
+    let page = app
+        .post("/organize/events/igf-2025/sessions/new", &form, &[&staff])
+        .await;
     assert_eq!(page.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(page.body.contains("This time does not exist in Europe/Oslo"), "{}", page.body);
+    assert!(
+        page.body
+            .contains("This time does not exist in Europe/Oslo"),
+        "{}",
+        page.body
+    );
     assert!(page.body.contains(r#"aria-describedby="start-error""#));
     assert!(page.body.contains(r#"id="start-error""#));
     assert_eq!(session_count(&app.db).await, 1);
@@ -305,77 +425,179 @@ async fn a_local_time_the_clocks_skip_is_a_field_error_not_a_crash() {
 async fn visitors_who_are_not_organizers_are_sent_to_login() {
     let app = spawn().await;
     igf_week(&app.db).await;
-    for path in ["/organize", "/organize/events/igf-2025/sessions/new", "/organize/events/igf-2025/conflicts"] {
+    for path in [
+        "/organize",
+        "/organize/events/igf-2025/sessions/new",
+        "/organize/events/igf-2025/conflicts",
+    ] {
         let page = app.get(path, &[]).await;
         assert_eq!(page.status, StatusCode::SEE_OTHER, "{path}");
-        assert!(page.location().starts_with("/login?next=/organize"), "{}", page.location());
+        assert!(
+            page.location().starts_with("/login?next=/organize"),
+            "{}",
+            page.location()
+        );
     }
-    let page = app.post("/organize/events/igf-2025/sessions/new", &[("title", "x")], &[]).await;
+    let page = app
+        .post(
+            "/organize/events/igf-2025/sessions/new",
+            &[("title", "x")],
+            &[],
+        )
+        .await;
     assert_eq!(page.status, StatusCode::SEE_OTHER);
     assert_eq!(session_count(&app.db).await, 1);
 
     // A moderator is signed in but may not organize: a friendly 403 page, not JSON.
-    let moderator = app.staff_cookie("mo@example.org", StaffRole::Moderator).await;
+    let moderator = app
+        .staff_cookie("mo@example.org", StaffRole::Moderator)
+        .await;
     let page = app.get("/organize", &[&moderator]).await;
     assert_eq!(page.status, StatusCode::FORBIDDEN);
     assert!(page.body.contains("Not allowed"));
-    assert!(page.headers[header::CONTENT_TYPE].to_str().unwrap().starts_with("text/html"));
+    assert!(
+        page.headers[header::CONTENT_TYPE]
+            .to_str()
+            .unwrap()
+            .starts_with("text/html")
+    );
 }
 
 #[tokio::test]
 async fn login_with_a_wrong_password_fails_with_one_generic_message() {
     let app = spawn().await;
-    auth::create_staff(&app.db, "ana@example.org", "Ana", StaffRole::Organizer, "a-long-enough-password").await.unwrap();
-    let wrong = app.post("/login", &[("email", "ana@example.org"), ("password", "not-the-password")], &[]).await;
-    let unknown = app.post("/login", &[("email", "nobody@example.org"), ("password", "not-the-password")], &[]).await;
+    auth::create_staff(
+        &app.db,
+        "ana@example.org",
+        "Ana",
+        StaffRole::Organizer,
+        "a-long-enough-password",
+    )
+    .await
+    .unwrap();
+    let wrong = app
+        .post(
+            "/login",
+            &[
+                ("email", "ana@example.org"),
+                ("password", "not-the-password"),
+            ],
+            &[],
+        )
+        .await;
+    let unknown = app
+        .post(
+            "/login",
+            &[
+                ("email", "nobody@example.org"),
+                ("password", "not-the-password"),
+            ],
+            &[],
+        )
+        .await;
     for page in [&wrong, &unknown] {
         assert_eq!(page.status, StatusCode::UNAUTHORIZED);
-        assert!(page.body.contains("The e-mail address or password is not correct."));
+        assert!(
+            page.body
+                .contains("The e-mail address or password is not correct.")
+        );
         assert!(page.set_cookie(auth::SESSION_COOKIE).is_none());
     }
 
     let ok = app
-        .post("/login", &[("email", "ana@example.org"), ("password", "a-long-enough-password"), ("next", "//evil.example")], &[])
+        .post(
+            "/login",
+            &[
+                ("email", "ana@example.org"),
+                ("password", "a-long-enough-password"),
+                ("next", "//evil.example"),
+            ],
+            &[],
+        )
         .await;
     assert_eq!(ok.status, StatusCode::SEE_OTHER);
     assert_eq!(ok.location(), "/organize");
     let cookie = ok.set_cookie(auth::SESSION_COOKIE).unwrap();
-    assert!(cookie.contains("Secure") && cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"), "{cookie}");
+    assert!(
+        cookie.contains("Secure") && cookie.contains("HttpOnly") && cookie.contains("SameSite=Lax"),
+        "{cookie}"
+    );
 
     // Logging out ends the server-side session too.
     let pair = ok.cookie_pair(auth::SESSION_COOKIE);
     assert_eq!(app.get("/organize", &[&pair]).await.status, StatusCode::OK);
     let out = app.post("/logout", &[], &[&pair]).await;
     assert_eq!(out.status, StatusCode::SEE_OTHER);
-    assert_eq!(app.get("/organize", &[&pair]).await.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        app.get("/organize", &[&pair]).await.status,
+        StatusCode::SEE_OTHER
+    );
 }
 
 #[tokio::test]
 async fn an_invitation_link_works_once() {
     let app = spawn().await;
-    let staff = app.staff_cookie("ana@example.org", StaffRole::Organizer).await;
-    let page = app.post("/organize/invitations", &[("email", "new@example.org"), ("role", "organizer")], &[&staff]).await;
+    let staff = app
+        .staff_cookie("ana@example.org", StaffRole::Organizer)
+        .await;
+    let page = app
+        .post(
+            "/organize/invitations",
+            &[("email", "new@example.org"), ("role", "organizer")],
+            &[&staff],
+        )
+        .await;
     assert_eq!(page.status, StatusCode::OK);
     assert!(page.body.contains("Plenary does not send e-mail"));
-    let start = page.body.find("http://localhost/invitations/").expect("link shown");
+    let start = page
+        .body
+        .find("http://localhost/invitations/")
+        .expect("link shown");
     let link = &page.body[start + "http://localhost".len()..];
     let path = &link[..link.find('"').unwrap()];
 
     assert_eq!(app.get(path, &[]).await.status, StatusCode::OK);
-    let mismatch = app.post(path, &[("display_name", "Nia"), ("password", "a-long-enough-password"), ("password_again", "another")], &[]).await;
+    let mismatch = app
+        .post(
+            path,
+            &[
+                ("display_name", "Nia"),
+                ("password", "a-long-enough-password"),
+                ("password_again", "another"),
+            ],
+            &[],
+        )
+        .await;
     assert_eq!(mismatch.status, StatusCode::UNPROCESSABLE_ENTITY);
-    assert!(mismatch.body.contains("The two passwords are not the same."));
-    assert!(!mismatch.body.contains("a-long-enough-password"), "passwords are never echoed");
+    assert!(
+        mismatch
+            .body
+            .contains("The two passwords are not the same.")
+    );
+    assert!(
+        !mismatch.body.contains("a-long-enough-password"),
+        "passwords are never echoed"
+    );
 
-    let form = [("display_name", "Nia"), ("password", "a-long-enough-password"), ("password_again", "a-long-enough-password")];
+    let form = [
+        ("display_name", "Nia"),
+        ("password", "a-long-enough-password"),
+        ("password_again", "a-long-enough-password"),
+    ];
     let accepted = app.post(path, &form, &[]).await;
     assert_eq!(accepted.status, StatusCode::SEE_OTHER);
     assert_eq!(accepted.location(), "/organize");
     let cookie = accepted.cookie_pair(auth::SESSION_COOKIE);
-    assert_eq!(app.get("/organize", &[&cookie]).await.status, StatusCode::OK);
+    assert_eq!(
+        app.get("/organize", &[&cookie]).await.status,
+        StatusCode::OK
+    );
 
     assert_eq!(app.get(path, &[]).await.status, StatusCode::NOT_FOUND);
-    assert_eq!(app.post(path, &form, &[]).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        app.post(path, &form, &[]).await.status,
+        StatusCode::NOT_FOUND
+    );
 }
 
 #[tokio::test]
@@ -385,7 +607,13 @@ async fn my_schedule_needs_no_account_and_shows_a_private_feed_link() {
     let added = app.post("/my-schedule/sessions/1", &[], &[]).await;
     assert_eq!(added.status, StatusCode::SEE_OTHER);
     let cookie = added.set_cookie("__Host-plenary-schedule").unwrap();
-    for attr in ["Secure", "HttpOnly", "SameSite=Lax", "Path=/", "Max-Age=34560000"] {
+    for attr in [
+        "Secure",
+        "HttpOnly",
+        "SameSite=Lax",
+        "Path=/",
+        "Max-Age=34560000",
+    ] {
         assert!(cookie.contains(attr), "{cookie} lacks {attr}");
     }
     let pair = added.cookie_pair("__Host-plenary-schedule");
@@ -394,17 +622,23 @@ async fn my_schedule_needs_no_account_and_shows_a_private_feed_link() {
     assert!(page.body.contains("http://localhost/calendar/my/"));
     assert!(page.body.contains("This link is private"));
 
-    app.post("/my-schedule/sessions/1/remove", &[], &[&pair]).await;
+    app.post("/my-schedule/sessions/1/remove", &[], &[&pair])
+        .await;
     let page = app.get("/my-schedule", &[&pair]).await;
     assert!(!page.body.contains("Age assurance without surveillance"));
-    assert_eq!(app.post("/my-schedule/sessions/999", &[], &[]).await.status, StatusCode::NOT_FOUND);
+    assert_eq!(
+        app.post("/my-schedule/sessions/999", &[], &[]).await.status,
+        StatusCode::NOT_FOUND
+    );
 }
 
 #[tokio::test]
 async fn pages_carry_no_inline_styles_and_only_nonced_or_external_scripts() {
     let app = spawn().await;
     igf_week(&app.db).await;
-    let staff = app.staff_cookie("ana@example.org", StaffRole::Organizer).await;
+    let staff = app
+        .staff_cookie("ana@example.org", StaffRole::Organizer)
+        .await;
     let paths = [
         "/",
         "/events/igf-2025",
@@ -424,13 +658,20 @@ async fn pages_carry_no_inline_styles_and_only_nonced_or_external_scripts() {
     ];
     for path in paths {
         let page = app.get(path, &[&staff]).await;
-        assert!(page.status == StatusCode::OK || path == "/no-such-page", "{path}: {}", page.status);
+        assert!(
+            page.status == StatusCode::OK || path == "/no-such-page",
+            "{path}: {}",
+            page.status
+        );
         let html = page.body.to_lowercase();
         assert!(!html.contains(" style="), "{path} has a style attribute");
         assert!(!html.contains("<style"), "{path} has a style element");
         for script in html.split("<script").skip(1) {
             let tag = &script[..script.find('>').unwrap()];
-            assert!(tag.contains(" src=") || tag.contains(" nonce="), "{path}: inline script without nonce");
+            assert!(
+                tag.contains(" src=") || tag.contains(" nonce="),
+                "{path}: inline script without nonce"
+            );
         }
         assert!(html.contains("<main"), "{path} lacks a main landmark");
     }
@@ -449,7 +690,12 @@ async fn unknown_pages_are_friendly_html_and_static_files_are_cached_by_version(
     let css = app.get(url, &[]).await;
     assert_eq!(css.status, StatusCode::OK);
     assert_eq!(css.headers[header::CONTENT_TYPE], "text/css");
-    assert!(css.headers[header::CACHE_CONTROL].to_str().unwrap().contains("immutable"));
+    assert!(
+        css.headers[header::CACHE_CONTROL]
+            .to_str()
+            .unwrap()
+            .contains("immutable")
+    );
     let js = app.get("/static/viewer-time.js", &[]).await;
     assert_eq!(js.headers[header::CONTENT_TYPE], "text/javascript");
     assert_eq!(js.headers[header::CACHE_CONTROL], "no-cache");

@@ -2,11 +2,11 @@
 //! secret token kept in a cookie, and can be subscribed to through a private calendar link.
 
 use askama::Template;
+use axum::Form;
 use axum::Router;
 use axum::extract::{Path, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use axum::Form;
 use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
 use serde::Deserialize;
 
@@ -22,7 +22,10 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/my-schedule", get(show_my_schedule))
         .route("/my-schedule/sessions/{session_id}", post(add_session))
-        .route("/my-schedule/sessions/{session_id}/remove", post(remove_session))
+        .route(
+            "/my-schedule/sessions/{session_id}/remove",
+            post(remove_session),
+        )
 }
 
 fn schedule_cookie(token: String) -> Cookie<'static> {
@@ -36,7 +39,9 @@ fn schedule_cookie(token: String) -> Cookie<'static> {
 }
 
 fn token(jar: &CookieJar) -> Option<String> {
-    jar.get(SCHEDULE_COOKIE).map(|c| c.value().to_string()).filter(|v| !v.is_empty())
+    jar.get(SCHEDULE_COOKIE)
+        .map(|c| c.value().to_string())
+        .filter(|v| !v.is_empty())
 }
 
 /// The visitor's personal schedule, if their cookie opens one.
@@ -95,14 +100,30 @@ struct MySchedulePage {
     feed_url: Option<String>,
 }
 
-async fn show_my_schedule(State(state): State<AppState>, ctx: Ctx, jar: CookieJar) -> Result<Response, PageError> {
+async fn show_my_schedule(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    jar: CookieJar,
+) -> Result<Response, PageError> {
     let Some(token) = token(&jar) else {
-        return render(&MySchedulePage { ctx, sessions: Vec::new(), feed_url: None });
+        return render(&MySchedulePage {
+            ctx,
+            sessions: Vec::new(),
+            feed_url: None,
+        });
     };
     let Some(id) = programme::personal_schedule_for_token(&state.db, &token).await? else {
-        return render(&MySchedulePage { ctx, sessions: Vec::new(), feed_url: None });
+        return render(&MySchedulePage {
+            ctx,
+            sessions: Vec::new(),
+            feed_url: None,
+        });
     };
-    let filter = SessionFilter { personal_schedule_id: Some(id), include_cancelled: true, ..Default::default() };
+    let filter = SessionFilter {
+        personal_schedule_id: Some(id),
+        include_cancelled: true,
+        ..Default::default()
+    };
     let mut sessions = Vec::new();
     let mut zones = std::collections::HashMap::new();
     for s in programme::list_sessions(&state.db, &filter).await? {
@@ -113,5 +134,9 @@ async fn show_my_schedule(State(state): State<AppState>, ctx: Ctx, jar: CookieJa
         sessions.push(SessionView::new(&s, &host, None, &ctx.t));
     }
     let feed_url = Some(format!("{}/calendar/my/{token}.ics", state.public_url));
-    render(&MySchedulePage { ctx, sessions, feed_url })
+    render(&MySchedulePage {
+        ctx,
+        sessions,
+        feed_url,
+    })
 }

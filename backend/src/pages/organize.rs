@@ -14,7 +14,9 @@ use chrono::{Duration, LocalResult, NaiveDate, NaiveTime, TimeZone, Utc};
 use super::view::{COMMON_ZONES, ConflictView};
 use super::{Ctx, FormState, OrganizerPage, PageError, render, render_status};
 use crate::auth;
-use crate::domain::schedule::{EventKind, Role, RoomLayout, SessionFormat, SessionStatus, StaffRole};
+use crate::domain::schedule::{
+    EventKind, Role, RoomLayout, SessionFormat, SessionStatus, StaffRole,
+};
 use crate::http::AppState;
 use crate::http::error::AppError;
 use crate::i18n::Translator;
@@ -27,12 +29,21 @@ pub fn router() -> Router<AppState> {
         .route("/organize", get(dashboard))
         .route("/organize/invitations", post(invite))
         .route("/organize/events/new", get(new_event).post(create_event))
-        .route("/organize/events/{slug}/edit", get(edit_event).post(update_event))
+        .route(
+            "/organize/events/{slug}/edit",
+            get(edit_event).post(update_event),
+        )
         .route("/organize/rooms", get(rooms))
         .route("/organize/rooms", post(create_room))
         .route("/organize/venues", post(create_venue))
-        .route("/organize/events/{slug}/sessions/new", get(new_session).post(create_session))
-        .route("/organize/sessions/{session_id}/edit", get(edit_session).post(update_session))
+        .route(
+            "/organize/events/{slug}/sessions/new",
+            get(new_session).post(create_session),
+        )
+        .route(
+            "/organize/sessions/{session_id}/edit",
+            get(edit_session).post(update_session),
+        )
         .route("/organize/events/{slug}/conflicts", get(conflicts))
 }
 
@@ -45,7 +56,12 @@ pub struct Choice {
 }
 
 fn choices<T: Copy + std::fmt::Display>(all: &[T], prefix: &str, t: &Translator) -> Vec<Choice> {
-    all.iter().map(|v| Choice { value: v.to_string(), label: t.term(prefix, v) }).collect()
+    all.iter()
+        .map(|v| Choice {
+            value: v.to_string(),
+            label: t.term(prefix, v),
+        })
+        .collect()
 }
 
 /// Copies domain validation problems onto the form, renaming fields the form calls otherwise.
@@ -55,7 +71,11 @@ fn add_problems(form: &mut FormState, fields: Vec<crate::http::error::FieldError
             "starts_at" => "start".to_string(),
             "ends_at" => "duration".to_string(),
             other if other.starts_with("roles[") => {
-                let i = other.trim_start_matches("roles[").split(']').next().unwrap_or("0");
+                let i = other
+                    .trim_start_matches("roles[")
+                    .split(']')
+                    .next()
+                    .unwrap_or("0");
                 format!("person_{i}")
             }
             other if other.starts_with("policy_questions") => "policy_questions".to_string(),
@@ -66,7 +86,11 @@ fn add_problems(form: &mut FormState, fields: Vec<crate::http::error::FieldError
 }
 
 /// The venue and room forms share a page, so their `name` fields need distinct names.
-fn renamed(mut fields: Vec<crate::http::error::FieldError>, from: &str, to: &str) -> Vec<crate::http::error::FieldError> {
+fn renamed(
+    mut fields: Vec<crate::http::error::FieldError>,
+    from: &str,
+    to: &str,
+) -> Vec<crate::http::error::FieldError> {
     for f in &mut fields {
         if f.field == from {
             f.field = to.to_string();
@@ -94,12 +118,23 @@ struct DashboardPage {
     invitation_link: Option<String>,
 }
 
-async fn dashboard_page(state: &AppState, ctx: Ctx, form: FormState, link: Option<String>) -> Result<DashboardPage, PageError> {
+async fn dashboard_page(
+    state: &AppState,
+    ctx: Ctx,
+    form: FormState,
+    link: Option<String>,
+) -> Result<DashboardPage, PageError> {
     let events = programme::list_events(&state.db)
         .await?
         .into_iter()
         .map(|e| EventRow {
-            dates: ctx.t.arg2("date-range", "start", ctx.t.day(&e.starts_on), "end", ctx.t.day(&e.ends_on)),
+            dates: ctx.t.arg2(
+                "date-range",
+                "start",
+                ctx.t.day(&e.starts_on),
+                "end",
+                ctx.t.day(&e.ends_on),
+            ),
             slug: e.slug,
             name: e.name,
         })
@@ -113,22 +148,35 @@ async fn dashboard_page(state: &AppState, ctx: Ctx, form: FormState, link: Optio
     })
 }
 
-async fn dashboard(State(state): State<AppState>, _: OrganizerPage, ctx: Ctx) -> Result<Response, PageError> {
+async fn dashboard(
+    State(state): State<AppState>,
+    _: OrganizerPage,
+    ctx: Ctx,
+) -> Result<Response, PageError> {
     render(&dashboard_page(&state, ctx, FormState::default(), None).await?)
 }
 
-async fn invite(State(state): State<AppState>, OrganizerPage(staff): OrganizerPage, ctx: Ctx, Form(pairs): Pairs) -> Result<Response, PageError> {
+async fn invite(
+    State(state): State<AppState>,
+    OrganizerPage(staff): OrganizerPage,
+    ctx: Ctx,
+    Form(pairs): Pairs,
+) -> Result<Response, PageError> {
     let mut form = FormState::from_pairs(&pairs);
     let role = StaffRole::parse(form.value("role")).unwrap_or(StaffRole::Moderator);
     let hours = state.settings.auth.invitation_hours;
-    match auth::create_invitation(&state.db, form.value("email"), role, staff.staff_id, hours).await {
+    match auth::create_invitation(&state.db, form.value("email"), role, staff.staff_id, hours).await
+    {
         Ok(token) => {
             let link = format!("{}/invitations/{token}", state.public_url);
             render(&dashboard_page(&state, ctx, FormState::default(), Some(link)).await?)
         }
         Err(AppError::Validation(fields)) => {
             add_problems(&mut form, fields);
-            render_status(StatusCode::UNPROCESSABLE_ENTITY, &dashboard_page(&state, ctx, form, None).await?)
+            render_status(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &dashboard_page(&state, ctx, form, None).await?,
+            )
         }
         Err(other) => Err(other.into()),
     }
@@ -149,7 +197,12 @@ struct EventFormPage {
     zones: &'static [&'static str],
 }
 
-async fn event_form(state: &AppState, ctx: Ctx, editing: Option<String>, form: FormState) -> Result<EventFormPage, PageError> {
+async fn event_form(
+    state: &AppState,
+    ctx: Ctx,
+    editing: Option<String>,
+    form: FormState,
+) -> Result<EventFormPage, PageError> {
     Ok(EventFormPage {
         kinds: choices(EventKind::ALL, "event-kind", &ctx.t),
         venues: programme::list_venues(&state.db).await?,
@@ -160,7 +213,11 @@ async fn event_form(state: &AppState, ctx: Ctx, editing: Option<String>, form: F
     })
 }
 
-fn event_input(form: &mut FormState, t: &Translator, coalition_id: Option<i64>) -> Option<EventInput> {
+fn event_input(
+    form: &mut FormState,
+    t: &Translator,
+    coalition_id: Option<i64>,
+) -> Option<EventInput> {
     let kind = EventKind::parse(form.value("kind"));
     let date = |form: &mut FormState, name: &str| match form.value(name).parse::<NaiveDate>() {
         Ok(d) => Some(d),
@@ -195,28 +252,47 @@ fn event_input(form: &mut FormState, t: &Translator, coalition_id: Option<i64>) 
     })
 }
 
-async fn new_event(State(state): State<AppState>, _: OrganizerPage, ctx: Ctx) -> Result<Response, PageError> {
+async fn new_event(
+    State(state): State<AppState>,
+    _: OrganizerPage,
+    ctx: Ctx,
+) -> Result<Response, PageError> {
     let mut form = FormState::default();
     form.set("kind", EventKind::AnnualMeeting.as_str());
     form.set("time_zone", "UTC");
     render(&event_form(&state, ctx, None, form).await?)
 }
 
-async fn create_event(State(state): State<AppState>, _: OrganizerPage, ctx: Ctx, Form(pairs): Pairs) -> Result<Response, PageError> {
+async fn create_event(
+    State(state): State<AppState>,
+    _: OrganizerPage,
+    ctx: Ctx,
+    Form(pairs): Pairs,
+) -> Result<Response, PageError> {
     let mut form = FormState::from_pairs(&pairs);
     if let Some(input) = event_input(&mut form, &ctx.t, None) {
         if !form.has_errors() {
             match programme::create_event(&state.db, &input).await {
-                Ok(event) => return Ok(Redirect::to(&format!("/events/{}", event.slug)).into_response()),
+                Ok(event) => {
+                    return Ok(Redirect::to(&format!("/events/{}", event.slug)).into_response());
+                }
                 Err(AppError::Validation(fields)) => add_problems(&mut form, fields),
                 Err(other) => return Err(other.into()),
             }
         }
     }
-    render_status(StatusCode::UNPROCESSABLE_ENTITY, &event_form(&state, ctx, None, form).await?)
+    render_status(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        &event_form(&state, ctx, None, form).await?,
+    )
 }
 
-async fn edit_event(State(state): State<AppState>, _: OrganizerPage, ctx: Ctx, Path(slug): Path<String>) -> Result<Response, PageError> {
+async fn edit_event(
+    State(state): State<AppState>,
+    _: OrganizerPage,
+    ctx: Ctx,
+    Path(slug): Path<String>,
+) -> Result<Response, PageError> {
     let e = programme::event_by_slug(&state.db, &slug).await?;
     let mut form = FormState::default();
     form.set("slug", &e.slug);
@@ -225,24 +301,38 @@ async fn edit_event(State(state): State<AppState>, _: OrganizerPage, ctx: Ctx, P
     form.set("time_zone", &e.time_zone);
     form.set("starts_on", e.starts_on.to_string());
     form.set("ends_on", e.ends_on.to_string());
-    form.set("venue_id", e.venue_id.map(|v| v.to_string()).unwrap_or_default());
+    form.set(
+        "venue_id",
+        e.venue_id.map(|v| v.to_string()).unwrap_or_default(),
+    );
     form.set("description", &e.description);
     render(&event_form(&state, ctx, Some(slug), form).await?)
 }
 
-async fn update_event(State(state): State<AppState>, _: OrganizerPage, ctx: Ctx, Path(slug): Path<String>, Form(pairs): Pairs) -> Result<Response, PageError> {
+async fn update_event(
+    State(state): State<AppState>,
+    _: OrganizerPage,
+    ctx: Ctx,
+    Path(slug): Path<String>,
+    Form(pairs): Pairs,
+) -> Result<Response, PageError> {
     let event = programme::event_by_slug(&state.db, &slug).await?;
     let mut form = FormState::from_pairs(&pairs);
     if let Some(input) = event_input(&mut form, &ctx.t, event.coalition_id) {
         if !form.has_errors() {
             match programme::update_event(&state.db, event.event_id, &input).await {
-                Ok(event) => return Ok(Redirect::to(&format!("/events/{}", event.slug)).into_response()),
+                Ok(event) => {
+                    return Ok(Redirect::to(&format!("/events/{}", event.slug)).into_response());
+                }
                 Err(AppError::Validation(fields)) => add_problems(&mut form, fields),
                 Err(other) => return Err(other.into()),
             }
         }
     }
-    render_status(StatusCode::UNPROCESSABLE_ENTITY, &event_form(&state, ctx, Some(slug), form).await?)
+    render_status(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        &event_form(&state, ctx, Some(slug), form).await?,
+    )
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -271,21 +361,41 @@ struct RoomsPage {
     room_form: FormState,
 }
 
-async fn rooms_page(state: &AppState, ctx: Ctx, venue_form: FormState, room_form: FormState) -> Result<RoomsPage, PageError> {
+async fn rooms_page(
+    state: &AppState,
+    ctx: Ctx,
+    venue_form: FormState,
+    room_form: FormState,
+) -> Result<RoomsPage, PageError> {
     let venues = programme::list_venues(&state.db).await?;
     let rooms = programme::list_rooms(&state.db, None).await?;
     let t = ctx.t;
     Ok(RoomsPage {
-        venue_choices: venues.iter().map(|v| Choice { value: v.venue_id.to_string(), label: v.name.clone() }).collect(),
+        venue_choices: venues
+            .iter()
+            .map(|v| Choice {
+                value: v.venue_id.to_string(),
+                label: v.name.clone(),
+            })
+            .collect(),
         venues: venues
             .iter()
             .map(|v| VenueRooms {
                 name: v.name.clone(),
-                place: [v.city.as_str(), v.country.as_str()].iter().filter(|s| !s.is_empty()).copied().collect::<Vec<_>>().join(", "),
+                place: [v.city.as_str(), v.country.as_str()]
+                    .iter()
+                    .filter(|s| !s.is_empty())
+                    .copied()
+                    .collect::<Vec<_>>()
+                    .join(", "),
                 rooms: rooms
                     .iter()
                     .filter(|r| r.venue_id == v.venue_id)
-                    .map(|r| RoomRow { name: r.name.clone(), capacity: r.capacity, layout: t.term("layout", r.layout) })
+                    .map(|r| RoomRow {
+                        name: r.name.clone(),
+                        capacity: r.capacity,
+                        layout: t.term("layout", r.layout),
+                    })
                     .collect(),
             })
             .collect(),
@@ -296,13 +406,22 @@ async fn rooms_page(state: &AppState, ctx: Ctx, venue_form: FormState, room_form
     })
 }
 
-async fn rooms(State(state): State<AppState>, _: OrganizerPage, ctx: Ctx) -> Result<Response, PageError> {
+async fn rooms(
+    State(state): State<AppState>,
+    _: OrganizerPage,
+    ctx: Ctx,
+) -> Result<Response, PageError> {
     let mut room_form = FormState::default();
     room_form.set("layout", RoomLayout::Theatre.as_str());
     render(&rooms_page(&state, ctx, FormState::default(), room_form).await?)
 }
 
-async fn create_venue(State(state): State<AppState>, _: OrganizerPage, ctx: Ctx, Form(pairs): Pairs) -> Result<Response, PageError> {
+async fn create_venue(
+    State(state): State<AppState>,
+    _: OrganizerPage,
+    ctx: Ctx,
+    Form(pairs): Pairs,
+) -> Result<Response, PageError> {
     let mut form = FormState::from_pairs(&pairs);
     let input = Venue {
         venue_id: 0,
@@ -314,13 +433,21 @@ async fn create_venue(State(state): State<AppState>, _: OrganizerPage, ctx: Ctx,
         Ok(_) => Ok(Redirect::to("/organize/rooms").into_response()),
         Err(AppError::Validation(fields)) => {
             add_problems(&mut form, renamed(fields, "name", "venue_name"));
-            render_status(StatusCode::UNPROCESSABLE_ENTITY, &rooms_page(&state, ctx, form, FormState::default()).await?)
+            render_status(
+                StatusCode::UNPROCESSABLE_ENTITY,
+                &rooms_page(&state, ctx, form, FormState::default()).await?,
+            )
         }
         Err(other) => Err(other.into()),
     }
 }
 
-async fn create_room(State(state): State<AppState>, _: OrganizerPage, ctx: Ctx, Form(pairs): Pairs) -> Result<Response, PageError> {
+async fn create_room(
+    State(state): State<AppState>,
+    _: OrganizerPage,
+    ctx: Ctx,
+    Form(pairs): Pairs,
+) -> Result<Response, PageError> {
     let mut form = FormState::from_pairs(&pairs);
     let venue_id = form.value("venue_id").parse::<i64>().ok();
     let capacity = form.value("capacity").trim().parse::<i64>().ok();
@@ -335,15 +462,25 @@ async fn create_room(State(state): State<AppState>, _: OrganizerPage, ctx: Ctx, 
         form.error_on("layout", ctx.t.get("error-choice"));
     }
     if let (Some(venue_id), Some(capacity), Some(layout)) = (venue_id, capacity, layout) {
-        let input = RoomInput { venue_id, name: form.value("room_name").to_string(), capacity, layout };
+        let input = RoomInput {
+            venue_id,
+            name: form.value("room_name").to_string(),
+            capacity,
+            layout,
+        };
         match programme::create_room(&state.db, &input).await {
             Ok(_) => return Ok(Redirect::to("/organize/rooms").into_response()),
-            Err(AppError::Validation(fields)) => add_problems(&mut form, renamed(fields, "name", "room_name")),
+            Err(AppError::Validation(fields)) => {
+                add_problems(&mut form, renamed(fields, "name", "room_name"))
+            }
             Err(AppError::BadRequest(_)) => form.error_on("venue_id", ctx.t.get("error-choice")),
             Err(other) => return Err(other.into()),
         }
     }
-    render_status(StatusCode::UNPROCESSABLE_ENTITY, &rooms_page(&state, ctx, FormState::default(), form).await?)
+    render_status(
+        StatusCode::UNPROCESSABLE_ENTITY,
+        &rooms_page(&state, ctx, FormState::default(), form).await?,
+    )
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -399,16 +536,28 @@ struct SessionFormParts {
     conflicts: Vec<ConflictView>,
 }
 
-async fn session_form(state: &AppState, ctx: Ctx, parts: SessionFormParts, form: FormState) -> Result<SessionFormPage, PageError> {
+async fn session_form(
+    state: &AppState,
+    ctx: Ctx,
+    parts: SessionFormParts,
+    form: FormState,
+) -> Result<SessionFormPage, PageError> {
     let t = ctx.t;
     let types = programme::list_session_types(&state.db).await?;
-    let mut durations: Vec<u32> = types.iter().flat_map(|ty| ty.allowed_durations.iter().copied()).collect();
+    let mut durations: Vec<u32> = types
+        .iter()
+        .flat_map(|ty| ty.allowed_durations.iter().copied())
+        .collect();
     durations.sort_unstable();
     durations.dedup();
     let (people, _) = programme::list_people(&state.db, 2000, 0).await?;
     // Enough rows for everyone already named, plus a few blank ones.
-    let last_filled = (0..200).filter(|i| !form.value(&format!("person_{i}")).is_empty()).max();
-    let rows = last_filled.map_or(0, |i| i + 1 + SPARE_ROLE_ROWS).max(MIN_ROLE_ROWS);
+    let last_filled = (0..200)
+        .filter(|i| !form.value(&format!("person_{i}")).is_empty())
+        .max();
+    let rows = last_filled
+        .map_or(0, |i| i + 1 + SPARE_ROLE_ROWS)
+        .max(MIN_ROLE_ROWS);
     let role_rows = (0..rows)
         .map(|i| {
             let person_field = format!("person_{i}");
@@ -437,15 +586,30 @@ async fn session_form(state: &AppState, ctx: Ctx, parts: SessionFormParts, form:
             .map(|ty| TypeOption {
                 id: ty.session_type_id,
                 name: ty.name.clone(),
-                durations: ty.allowed_durations.iter().map(u32::to_string).collect::<Vec<_>>().join(", "),
+                durations: ty
+                    .allowed_durations
+                    .iter()
+                    .map(u32::to_string)
+                    .collect::<Vec<_>>()
+                    .join(", "),
             })
             .collect(),
         rooms: programme::list_rooms(&state.db, None)
             .await?
             .into_iter()
-            .map(|r| Choice { value: r.room_id.to_string(), label: r.name })
+            .map(|r| Choice {
+                value: r.room_id.to_string(),
+                label: r.name,
+            })
             .collect(),
-        days: event.days().iter().map(|d| Choice { value: d.to_string(), label: t.day(d) }).collect(),
+        days: event
+            .days()
+            .iter()
+            .map(|d| Choice {
+                value: d.to_string(),
+                label: t.day(d),
+            })
+            .collect(),
         durations,
         formats: choices(SessionFormat::ALL, "format", &t),
         statuses: choices(SessionStatus::ALL, "status", &t),
@@ -454,7 +618,11 @@ async fn session_form(state: &AppState, ctx: Ctx, parts: SessionFormParts, form:
             .into_iter()
             .map(|p| Choice {
                 value: p.person_id.to_string(),
-                label: if p.organization.is_empty() { p.name } else { format!("{} ({})", p.name, p.organization) },
+                label: if p.organization.is_empty() {
+                    p.name
+                } else {
+                    format!("{} ({})", p.name, p.organization)
+                },
             })
             .collect(),
         role_rows,
@@ -471,18 +639,30 @@ fn form_from_session(s: &Session, event: &Event) -> FormState {
     let start = s.starts_at.with_timezone(&tz);
     let mut form = FormState::default();
     form.set("session_type_id", s.session_type_id.to_string());
-    form.set("number", s.number.map(|n| n.to_string()).unwrap_or_default());
+    form.set(
+        "number",
+        s.number.map(|n| n.to_string()).unwrap_or_default(),
+    );
     form.set("title", &s.title);
     form.set("description", &s.description);
     form.set("policy_questions", s.policy_questions.join("\n"));
     form.set("track", &s.track);
     form.set("format", s.format.as_str());
-    form.set("room_id", s.room_id.map(|r| r.to_string()).unwrap_or_default());
+    form.set(
+        "room_id",
+        s.room_id.map(|r| r.to_string()).unwrap_or_default(),
+    );
     form.set("day", start.date_naive().to_string());
     form.set("start", start.format("%H:%M").to_string());
-    form.set("duration", (s.ends_at - s.starts_at).num_minutes().to_string());
+    form.set(
+        "duration",
+        (s.ends_at - s.starts_at).num_minutes().to_string(),
+    );
     form.set("status", s.status.as_str());
-    form.set("online_join_url", s.online_join_url.clone().unwrap_or_default());
+    form.set(
+        "online_join_url",
+        s.online_join_url.clone().unwrap_or_default(),
+    );
     for (i, r) in s.roles.iter().enumerate() {
         form.set(&format!("person_{i}"), r.person_id.to_string());
         form.set(&format!("role_{i}"), r.role.as_str());
@@ -492,7 +672,14 @@ fn form_from_session(s: &Session, event: &Event) -> FormState {
 
 /// A local wall-clock time on a day in the host zone as an instant; a time the clocks skip
 /// or pass twice (daylight-saving changes) is a field error, never a guess.
-fn local_instant(form: &mut FormState, t: &Translator, tz: chrono_tz::Tz, day: NaiveDate, time: NaiveTime, field: &str) -> Option<chrono::DateTime<Utc>> {
+fn local_instant(
+    form: &mut FormState,
+    t: &Translator,
+    tz: chrono_tz::Tz,
+    day: NaiveDate,
+    time: NaiveTime,
+    field: &str,
+) -> Option<chrono::DateTime<Utc>> {
     match tz.from_local_datetime(&day.and_time(time)) {
         LocalResult::Single(at) => Some(at.with_timezone(&Utc)),
         LocalResult::Ambiguous(_, _) => {
@@ -579,7 +766,9 @@ fn session_input(form: &mut FormState, event: &Event, t: &Translator) -> Option<
             _ => form.error_on(&person_field, t.get("error-choice")),
         }
     }
-    let override_reason = form.checked("override").then(|| form.value("override_reason").to_string());
+    let override_reason = form
+        .checked("override")
+        .then(|| form.value("override_reason").to_string());
     Some(SessionInput {
         session_type_id: session_type_id?,
         number: number?,
@@ -631,34 +820,68 @@ async fn save_from_form(
             }
         }
     }
-    let parts = SessionFormParts { event, editing, conflicts };
+    let parts = SessionFormParts {
+        event,
+        editing,
+        conflicts,
+    };
     render_status(status, &session_form(state, ctx, parts, form).await?)
 }
 
-async fn new_session(State(state): State<AppState>, _: OrganizerPage, ctx: Ctx, Path(slug): Path<String>) -> Result<Response, PageError> {
+async fn new_session(
+    State(state): State<AppState>,
+    _: OrganizerPage,
+    ctx: Ctx,
+    Path(slug): Path<String>,
+) -> Result<Response, PageError> {
     let event = programme::event_by_slug(&state.db, &slug).await?;
     let mut form = FormState::default();
     form.set("format", SessionFormat::Panel.as_str());
     form.set("status", SessionStatus::Scheduled.as_str());
     form.set("day", event.starts_on.to_string());
-    let parts = SessionFormParts { event, editing: None, conflicts: Vec::new() };
+    let parts = SessionFormParts {
+        event,
+        editing: None,
+        conflicts: Vec::new(),
+    };
     render(&session_form(&state, ctx, parts, form).await?)
 }
 
-async fn create_session(State(state): State<AppState>, OrganizerPage(staff): OrganizerPage, ctx: Ctx, Path(slug): Path<String>, Form(pairs): Pairs) -> Result<Response, PageError> {
+async fn create_session(
+    State(state): State<AppState>,
+    OrganizerPage(staff): OrganizerPage,
+    ctx: Ctx,
+    Path(slug): Path<String>,
+    Form(pairs): Pairs,
+) -> Result<Response, PageError> {
     let event = programme::event_by_slug(&state.db, &slug).await?;
     save_from_form(&state, ctx, staff.staff_id, event, None, pairs).await
 }
 
-async fn edit_session(State(state): State<AppState>, _: OrganizerPage, ctx: Ctx, Path(session_id): Path<i64>) -> Result<Response, PageError> {
+async fn edit_session(
+    State(state): State<AppState>,
+    _: OrganizerPage,
+    ctx: Ctx,
+    Path(session_id): Path<i64>,
+) -> Result<Response, PageError> {
     let session = programme::session_by_id(&state.db, session_id).await?;
     let event = programme::event_by_id(&state.db, session.event_id).await?;
     let form = form_from_session(&session, &event);
-    let parts = SessionFormParts { event, editing: Some(session_id), conflicts: Vec::new() };
+    let parts = SessionFormParts {
+        event,
+        editing: Some(session_id),
+        conflicts: Vec::new(),
+    };
     render(&session_form(&state, ctx, parts, form).await?)
 }
 
-async fn update_session(State(state): State<AppState>, OrganizerPage(staff): OrganizerPage, ctx: Ctx, Path(session_id): Path<i64>, Form(pairs): Pairs) -> Result<Response, PageError> {
+async fn update_session(
+    State(state): State<AppState>,
+    OrganizerPage(staff): OrganizerPage,
+    ctx: Ctx,
+    Path(session_id): Path<i64>,
+    Form(pairs): Pairs,
+) -> Result<Response, PageError> {
     let session = programme::session_by_id(&state.db, session_id).await?;
     let event = programme::event_by_id(&state.db, session.event_id).await?;
     save_from_form(&state, ctx, staff.staff_id, event, Some(session_id), pairs).await
@@ -676,8 +899,22 @@ struct ConflictsPage {
     conflicts: Vec<ConflictView>,
 }
 
-async fn conflicts(State(state): State<AppState>, _: OrganizerPage, ctx: Ctx, Path(slug): Path<String>) -> Result<Response, PageError> {
+async fn conflicts(
+    State(state): State<AppState>,
+    _: OrganizerPage,
+    ctx: Ctx,
+    Path(slug): Path<String>,
+) -> Result<Response, PageError> {
     let event = programme::event_by_slug(&state.db, &slug).await?;
-    let conflicts = programme::event_conflicts(&state.db, &event).await?.iter().map(|c| ConflictView::new(c, &ctx.t)).collect();
-    render(&ConflictsPage { ctx, event_name: event.name, event_slug: event.slug, conflicts })
+    let conflicts = programme::event_conflicts(&state.db, &event)
+        .await?
+        .iter()
+        .map(|c| ConflictView::new(c, &ctx.t))
+        .collect();
+    render(&ConflictsPage {
+        ctx,
+        event_name: event.name,
+        event_slug: event.slug,
+        conflicts,
+    })
 }

@@ -65,7 +65,13 @@ async fn home(State(state): State<AppState>, ctx: Ctx) -> Result<Response, PageE
         .await?
         .into_iter()
         .map(|e| EventCard {
-            dates: ctx.t.arg2("date-range", "start", ctx.t.day(&e.starts_on), "end", ctx.t.day(&e.ends_on)),
+            dates: ctx.t.arg2(
+                "date-range",
+                "start",
+                ctx.t.day(&e.starts_on),
+                "end",
+                ctx.t.day(&e.ends_on),
+            ),
             kind: ctx.t.term("event-kind", e.kind),
             slug: e.slug,
             name: e.name,
@@ -111,11 +117,16 @@ fn viewer_zone(state: &AppState, jar: CookieJar, asked: Option<&str>) -> (Cookie
     match asked {
         Some("") => (jar.remove(Cookie::build(TZ_COOKIE).path("/")), None),
         Some(name) => match programme::parse_zone(name) {
-            Ok(tz) => (jar.add(preference_cookie(state, TZ_COOKIE, name.to_string())), Some(tz)),
+            Ok(tz) => (
+                jar.add(preference_cookie(state, TZ_COOKIE, name.to_string())),
+                Some(tz),
+            ),
             Err(_) => (jar, None),
         },
         None => {
-            let tz = jar.get(TZ_COOKIE).and_then(|c| programme::parse_zone(c.value()).ok());
+            let tz = jar
+                .get(TZ_COOKIE)
+                .and_then(|c| programme::parse_zone(c.value()).ok());
             (jar, tz)
         }
     }
@@ -152,9 +163,17 @@ async fn show_event(
         names.sort();
         names.dedup();
         for name in names {
-            let group = sessions.iter().filter(|s| s.room == name).cloned().collect();
+            let group = sessions
+                .iter()
+                .filter(|s| s.room == name)
+                .cloned()
+                .collect();
             rooms.push(RoomGroup {
-                name: if name.is_empty() { ctx.t.get("room-none") } else { name },
+                name: if name.is_empty() {
+                    ctx.t.get("room-none")
+                } else {
+                    name
+                },
                 sessions: group,
             });
         }
@@ -218,8 +237,12 @@ async fn show_session(
             .await?
             .iter()
             .filter(|c| {
-                c.session.as_ref().is_some_and(|s| s.session_id == session_id)
-                    || c.other_session.as_ref().is_some_and(|s| s.session_id == session_id)
+                c.session
+                    .as_ref()
+                    .is_some_and(|s| s.session_id == session_id)
+                    || c.other_session
+                        .as_ref()
+                        .is_some_and(|s| s.session_id == session_id)
             })
             .map(|c| ConflictView::new(c, &ctx.t))
             .collect()
@@ -233,7 +256,11 @@ async fn show_session(
         viewer_tz: viewer.map(|v| v.name().to_string()).unwrap_or_default(),
         in_schedule,
         // Join links are for staff; participants get them through the live pages.
-        join_url: if ctx.staff.is_some() { session.online_join_url.clone() } else { None },
+        join_url: if ctx.staff.is_some() {
+            session.online_join_url.clone()
+        } else {
+            None
+        },
         saved,
         warnings,
         ctx,
@@ -260,10 +287,18 @@ struct LangQuery {
 }
 
 /// Remembers the chosen language and goes back to the page the visitor was on.
-async fn set_language(State(state): State<AppState>, jar: CookieJar, Query(q): Query<LangQuery>) -> Response {
+async fn set_language(
+    State(state): State<AppState>,
+    jar: CookieJar,
+    Query(q): Query<LangQuery>,
+) -> Response {
     let next = local_path(q.next.as_deref(), "/").to_string();
     let jar = match q.set.as_deref().and_then(Lang::parse) {
-        Some(lang) => jar.add(preference_cookie(&state, LANG_COOKIE, lang.code().to_string())),
+        Some(lang) => jar.add(preference_cookie(
+            &state,
+            LANG_COOKIE,
+            lang.code().to_string(),
+        )),
         None => jar,
     };
     (jar, Redirect::to(&next)).into_response()

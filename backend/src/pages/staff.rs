@@ -1,12 +1,12 @@
 //! Staff sign-in: the login form, logout, and accepting an invitation.
 
 use askama::Template;
+use axum::Form;
 use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
-use axum::Form;
 use axum_extra::extract::cookie::CookieJar;
 use serde::Deserialize;
 
@@ -20,7 +20,10 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/login", get(login_form).post(log_in))
         .route("/logout", post(log_out))
-        .route("/invitations/{token}", get(invitation_form).post(accept_invitation))
+        .route(
+            "/invitations/{token}",
+            get(invitation_form).post(accept_invitation),
+        )
 }
 
 #[derive(Template)]
@@ -39,7 +42,12 @@ struct NextQuery {
 
 async fn login_form(ctx: Ctx, Query(q): Query<NextQuery>) -> Result<Response, PageError> {
     let next = local_path(q.next.as_deref(), "/organize").to_string();
-    render(&LoginPage { ctx, next, email: String::new(), failed: false })
+    render(&LoginPage {
+        ctx,
+        next,
+        email: String::new(),
+        failed: false,
+    })
 }
 
 #[derive(Deserialize)]
@@ -49,15 +57,29 @@ struct LoginForm {
     next: Option<String>,
 }
 
-async fn log_in(State(state): State<AppState>, ctx: Ctx, jar: CookieJar, Form(form): Form<LoginForm>) -> Result<Response, PageError> {
+async fn log_in(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    jar: CookieJar,
+    Form(form): Form<LoginForm>,
+) -> Result<Response, PageError> {
     let next = local_path(form.next.as_deref(), "/organize").to_string();
     let hours = state.settings.auth.session_hours;
     match auth::login(&state.db, &form.email, &form.password, hours).await? {
-        Some((_, token)) => Ok((jar.add(auth::session_cookie(token, hours)), Redirect::to(&next)).into_response()),
+        Some((_, token)) => Ok((
+            jar.add(auth::session_cookie(token, hours)),
+            Redirect::to(&next),
+        )
+            .into_response()),
         // One message whatever was wrong, so the form does not reveal which e-mails have accounts.
         None => render_status(
             StatusCode::UNAUTHORIZED,
-            &LoginPage { ctx, next, email: form.email, failed: true },
+            &LoginPage {
+                ctx,
+                next,
+                email: form.email,
+                failed: true,
+            },
         ),
     }
 }
@@ -79,8 +101,14 @@ struct InvitationPage {
     form: FormState,
 }
 
-async fn invitation_form(State(state): State<AppState>, ctx: Ctx, Path(token): Path<String>) -> Result<Response, PageError> {
-    let invitation = auth::invitation_for_token(&state.db, &token).await?.ok_or(AppError::NotFound)?;
+async fn invitation_form(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    Path(token): Path<String>,
+) -> Result<Response, PageError> {
+    let invitation = auth::invitation_for_token(&state.db, &token)
+        .await?
+        .ok_or(AppError::NotFound)?;
     render(&InvitationPage {
         role: ctx.t.term("staff-role", invitation.role),
         ctx,
@@ -97,18 +125,30 @@ async fn accept_invitation(
     Path(token): Path<String>,
     Form(pairs): Form<Vec<(String, String)>>,
 ) -> Result<Response, PageError> {
-    let invitation = auth::invitation_for_token(&state.db, &token).await?.ok_or(AppError::NotFound)?;
+    let invitation = auth::invitation_for_token(&state.db, &token)
+        .await?
+        .ok_or(AppError::NotFound)?;
     let mut form = FormState::from_pairs(&pairs);
     let password = form.value("password").to_string();
     if password != form.value("password_again") {
         form.error_on("password_again", ctx.t.get("invitation-password-mismatch"));
     } else {
-        match auth::accept_invitation(&state.db, &token, form.value("display_name"), &password).await {
+        match auth::accept_invitation(&state.db, &token, form.value("display_name"), &password)
+            .await
+        {
             Ok(staff) => {
                 let hours = state.settings.auth.session_hours;
-                let next = if staff.role == StaffRole::Organizer { "/organize" } else { "/" };
+                let next = if staff.role == StaffRole::Organizer {
+                    "/organize"
+                } else {
+                    "/"
+                };
                 return match auth::login(&state.db, &staff.email, &password, hours).await? {
-                    Some((_, token)) => Ok((jar.add(auth::session_cookie(token, hours)), Redirect::to(next)).into_response()),
+                    Some((_, token)) => Ok((
+                        jar.add(auth::session_cookie(token, hours)),
+                        Redirect::to(next),
+                    )
+                        .into_response()),
                     None => Ok(Redirect::to("/login").into_response()),
                 };
             }

@@ -39,8 +39,16 @@ pub const COMMON_ZONES: &[&str] = &[
 pub fn span(start: DateTime<Utc>, end: DateTime<Utc>, tz: &Tz) -> String {
     let s = start.with_timezone(tz);
     let e = end.with_timezone(tz);
-    let next_day = if s.date_naive() == e.date_naive() { "" } else { " (+1)" };
-    format!("\u{2066}{}–{}{next_day}\u{2069}", s.format("%H:%M"), e.format("%H:%M"))
+    let next_day = if s.date_naive() == e.date_naive() {
+        ""
+    } else {
+        " (+1)"
+    };
+    format!(
+        "\u{2066}{}–{}{next_day}\u{2069}",
+        s.format("%H:%M"),
+        e.format("%H:%M")
+    )
 }
 
 /// A session as the programme and session pages show it.
@@ -102,7 +110,9 @@ impl SessionView {
             day: t.day(&s.starts_at.with_timezone(host).date_naive()),
             host_time: span(s.starts_at, s.ends_at, host),
             utc_time: span(s.starts_at, s.ends_at, &Tz::UTC),
-            viewer_time: viewer.filter(|v| *v != host).map(|v| span(s.starts_at, s.ends_at, v)),
+            viewer_time: viewer
+                .filter(|v| *v != host)
+                .map(|v| span(s.starts_at, s.ends_at, v)),
             start_iso: s.starts_at.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
             end_iso: s.ends_at.format("%Y-%m-%dT%H:%M:%SZ").to_string(),
             description: s.description.clone(),
@@ -130,7 +140,10 @@ fn group_roles(roles: &[SessionRole], t: &Translator) -> Vec<RoleGroup> {
             })
             .collect();
         if !people.is_empty() {
-            groups.push(RoleGroup { role: t.term("role", role), people });
+            groups.push(RoleGroup {
+                role: t.term("role", role),
+                people,
+            });
         }
     }
     groups
@@ -150,7 +163,9 @@ pub struct ConflictView {
 impl ConflictView {
     pub fn new(c: &Conflict, t: &Translator) -> ConflictView {
         let name = |r: &Option<crate::domain::conflicts::SessionRef>| {
-            r.as_ref().map(|r| format!("{} “{}”", r.label, r.title)).unwrap_or_default()
+            r.as_ref()
+                .map(|r| format!("{} “{}”", r.label, r.title))
+                .unwrap_or_default()
         };
         let other = name(&c.other_session);
         ConflictView {
@@ -185,6 +200,10 @@ pub struct DayTab {
 /// The tabs for an event's days.
 pub fn day_tabs(days: &[NaiveDate], current: NaiveDate, t: &Translator) -> Vec<DayTab> {
     days.iter()
-        .map(|d| DayTab { date: d.to_string(), label: t.short_day(d), current: *d == current })
+        .map(|d| DayTab {
+            date: d.to_string(),
+            label: t.short_day(d),
+            current: *d == current,
+        })
         .collect()
 }
