@@ -268,15 +268,39 @@ async fn show_session(
     render(&page)
 }
 
+/// A meeting series as the list shows it: the stored rule, its first start in words.
+struct SeriesView {
+    series: MeetingSeries,
+    first_start: String,
+}
+
 #[derive(Template)]
 #[template(path = "meetings.html")]
 struct MeetingsPage {
     ctx: Ctx,
-    series: Vec<MeetingSeries>,
+    series: Vec<SeriesView>,
 }
 
+/// Lists the series from the table. Their upcoming occurrences (`/meetings/{slug}`) come from
+/// the recurrence expansion in `domain::recurrence`, wired in when that module lands.
 async fn list_meetings(State(state): State<AppState>, ctx: Ctx) -> Result<Response, PageError> {
-    let series = programme::list_meeting_series(&state.db).await?;
+    let series = programme::list_meeting_series(&state.db)
+        .await?
+        .into_iter()
+        .map(|m| {
+            let first_start = match chrono::NaiveDateTime::parse_from_str(
+                &m.first_start_local,
+                "%Y-%m-%dT%H:%M:%S",
+            ) {
+                Ok(at) => format!("{}, {}", ctx.t.day(&at.date()), at.format("%H:%M")),
+                Err(_) => m.first_start_local.clone(),
+            };
+            SeriesView {
+                series: m,
+                first_start,
+            }
+        })
+        .collect();
     render(&MeetingsPage { ctx, series })
 }
 
