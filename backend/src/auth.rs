@@ -2,8 +2,8 @@
 //! server-side login sessions behind a `__Host-` cookie, and one-time invitation links.
 //! Participants never have accounts.
 
-use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
+use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use axum::extract::FromRequestParts;
 use axum::http::request::Parts;
 use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
@@ -65,7 +65,11 @@ pub async fn hash_password(password: String) -> Result<String, AppError> {
 pub async fn verify_password(password: String, stored: String) -> bool {
     tokio::task::spawn_blocking(move || {
         PasswordHash::new(&stored)
-            .map(|hash| Argon2::default().verify_password(password.as_bytes(), &hash).is_ok())
+            .map(|hash| {
+                Argon2::default()
+                    .verify_password(password.as_bytes(), &hash)
+                    .is_ok()
+            })
             .unwrap_or(false)
     })
     .await
@@ -76,11 +80,17 @@ fn validate_account(p: &mut Problems, email: &str, name: &str, password: &str) {
     let email = email.trim();
     let plausible = email.len() <= 254
         && email.split_once('@').is_some_and(|(local, domain)| {
-            !local.is_empty() && domain.contains('.') && !domain.starts_with('.') && !domain.ends_with('.')
+            !local.is_empty()
+                && domain.contains('.')
+                && !domain.starts_with('.')
+                && !domain.ends_with('.')
         })
         && !email.chars().any(char::is_whitespace);
     if !plausible {
-        p.add("email", "must be an e-mail address such as name@example.org");
+        p.add(
+            "email",
+            "must be an e-mail address such as name@example.org",
+        );
     }
     p.text("display_name", name, 100);
     let len = password.chars().count();
@@ -92,7 +102,13 @@ fn validate_account(p: &mut Problems, email: &str, name: &str, password: &str) {
 }
 
 /// Creates a staff account.
-pub async fn create_staff(db: &Db, email: &str, name: &str, role: StaffRole, password: &str) -> Result<Staff, AppError> {
+pub async fn create_staff(
+    db: &Db,
+    email: &str,
+    name: &str,
+    role: StaffRole,
+    password: &str,
+) -> Result<Staff, AppError> {
     let mut p = Problems::default();
     validate_account(&mut p, email, name, password);
     p.finish()?;
@@ -109,11 +125,21 @@ pub async fn create_staff(db: &Db, email: &str, name: &str, role: StaffRole, pas
     .fetch_one(&db.pool)
     .await
     .map_err(|e| crate::http::error::from_write_error(e, "email", "an account with this e-mail already exists"))?;
-    Ok(Staff { staff_id, email, display_name: name.trim().to_string(), role })
+    Ok(Staff {
+        staff_id,
+        email,
+        display_name: name.trim().to_string(),
+        role,
+    })
 }
 
 /// Checks credentials and opens a login session; returns the cookie token.
-pub async fn login(db: &Db, email: &str, password: &str, hours: u32) -> Result<Option<(Staff, String)>, AppError> {
+pub async fn login(
+    db: &Db,
+    email: &str,
+    password: &str,
+    hours: u32,
+) -> Result<Option<(Staff, String)>, AppError> {
     let row = sqlx::query("select staff_id, email, display_name, role, password_hash from staff where email = $1 and disabled = 0")
         .bind(email.trim().to_lowercase())
         .fetch_optional(&db.pool)
@@ -189,11 +215,22 @@ pub fn session_cookie(token: String, hours: u32) -> Cookie<'static> {
 
 /// The cookie that removes the login cookie.
 pub fn removal_cookie() -> Cookie<'static> {
-    Cookie::build((SESSION_COOKIE, "")).path("/").secure(true).http_only(true).same_site(SameSite::Lax).build()
+    Cookie::build((SESSION_COOKIE, ""))
+        .path("/")
+        .secure(true)
+        .http_only(true)
+        .same_site(SameSite::Lax)
+        .build()
 }
 
 /// Invites someone to become staff; returns the one-time token for the link.
-pub async fn create_invitation(db: &Db, email: &str, role: StaffRole, invited_by: i64, hours: u32) -> Result<String, AppError> {
+pub async fn create_invitation(
+    db: &Db,
+    email: &str,
+    role: StaffRole,
+    invited_by: i64,
+    hours: u32,
+) -> Result<String, AppError> {
     let mut p = Problems::default();
     validate_account(&mut p, email, "-", "a-long-enough-placeholder");
     p.finish()?;
@@ -238,14 +275,22 @@ pub async fn invitation_for_token(db: &Db, token: &str) -> Result<Option<Invitat
 }
 
 /// Uses an invitation once: creates the account, marks the invitation used.
-pub async fn accept_invitation(db: &Db, token: &str, name: &str, password: &str) -> Result<Staff, AppError> {
-    let invitation = invitation_for_token(db, token).await?.ok_or(AppError::NotFound)?;
+pub async fn accept_invitation(
+    db: &Db,
+    token: &str,
+    name: &str,
+    password: &str,
+) -> Result<Staff, AppError> {
+    let invitation = invitation_for_token(db, token)
+        .await?
+        .ok_or(AppError::NotFound)?;
     // Mark used first: of two racing acceptances only one updates the row.
-    let claimed = sqlx::query("update invitation set used_at = $1 where token_hash = $2 and used_at is null")
-        .bind(now())
-        .bind(token_hash(token))
-        .execute(&db.pool)
-        .await?;
+    let claimed =
+        sqlx::query("update invitation set used_at = $1 where token_hash = $2 and used_at is null")
+            .bind(now())
+            .bind(token_hash(token))
+            .execute(&db.pool)
+            .await?;
     if claimed.rows_affected() == 0 {
         return Err(AppError::NotFound);
     }
@@ -268,10 +313,15 @@ pub struct MaybeStaff(pub Option<Staff>);
 impl FromRequestParts<AppState> for MaybeStaff {
     type Rejection = AppError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         let jar = CookieJar::from_headers(&parts.headers);
         match jar.get(SESSION_COOKIE) {
-            Some(cookie) if !cookie.value().is_empty() => Ok(MaybeStaff(staff_for_token(&state.db, cookie.value()).await?)),
+            Some(cookie) if !cookie.value().is_empty() => Ok(MaybeStaff(
+                staff_for_token(&state.db, cookie.value()).await?,
+            )),
             _ => Ok(MaybeStaff(None)),
         }
     }
@@ -283,7 +333,10 @@ pub struct Organizer(pub Staff);
 impl FromRequestParts<AppState> for Organizer {
     type Rejection = AppError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
         match MaybeStaff::from_request_parts(parts, state).await?.0 {
             Some(staff) if staff.role == StaffRole::Organizer => Ok(Organizer(staff)),
             Some(_) => Err(AppError::Forbidden),

@@ -54,7 +54,10 @@ pub fn main() -> ExitCode {
         }
     };
     crate::telemetry::init(&settings.log);
-    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
         Ok(rt) => rt,
         Err(e) => {
             eprintln!("plenary: cannot start the runtime: {e}");
@@ -77,10 +80,17 @@ async fn run(command: Command, settings: Settings) -> anyhow::Result<()> {
             tracing::info!("migrations applied");
             Ok(())
         }
-        Command::CreateOrganizer { email, name, password } => {
-            let staff = crate::auth::create_staff(&db, &email, &name, StaffRole::Organizer, &password)
-                .await
-                .map_err(|e| anyhow::anyhow!("{}", serde_json::to_string(&e.body()).unwrap_or_default()))?;
+        Command::CreateOrganizer {
+            email,
+            name,
+            password,
+        } => {
+            let staff =
+                crate::auth::create_staff(&db, &email, &name, StaffRole::Organizer, &password)
+                    .await
+                    .map_err(|e| {
+                        anyhow::anyhow!("{}", serde_json::to_string(&e.body()).unwrap_or_default())
+                    })?;
             println!("organizer {} created (id {})", staff.email, staff.staff_id);
             Ok(())
         }
@@ -98,17 +108,29 @@ impl Server {
     /// Prepares a server: seeds demo data if configured, binds the listener (backlog 4096).
     pub async fn build(settings: Settings, db: Db) -> anyhow::Result<Self> {
         if settings.demo.load_on_first_start {
-            crate::seed::load_if_empty(&db).await.context("loading demo data")?;
+            crate::seed::load_if_empty(&db)
+                .await
+                .context("loading demo data")?;
         }
         let addr = settings.bind_addr()?;
-        let socket = if addr.is_ipv4() { tokio::net::TcpSocket::new_v4()? } else { tokio::net::TcpSocket::new_v6()? };
+        let socket = if addr.is_ipv4() {
+            tokio::net::TcpSocket::new_v4()?
+        } else {
+            tokio::net::TcpSocket::new_v6()?
+        };
         socket.set_reuseaddr(true)?;
-        socket.bind(addr).with_context(|| format!("binding {addr} (server.bind)"))?;
+        socket
+            .bind(addr)
+            .with_context(|| format!("binding {addr} (server.bind)"))?;
         // tokio's default backlog of 1024 drops connects in bursts (see performance.md).
         let listener = socket.listen(4096)?;
         let bound = listener.local_addr()?;
         let public_url: Arc<str> = settings.public_url(bound).into();
-        let state = AppState { db, settings: Arc::new(settings), public_url };
+        let state = AppState {
+            db,
+            settings: Arc::new(settings),
+            public_url,
+        };
         Ok(Server { listener, state })
     }
 
@@ -118,15 +140,21 @@ impl Server {
     }
 
     /// Serves until `shutdown` completes, then lets in-flight requests finish within the grace period.
-    pub async fn run(self, shutdown: impl std::future::Future<Output = ()> + Send + 'static) -> anyhow::Result<()> {
+    pub async fn run(
+        self,
+        shutdown: impl std::future::Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
         let grace = Duration::from_secs(self.state.settings.server.shutdown_grace_seconds);
         let router = app(self.state.clone());
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-        let serving = axum::serve(self.listener, router.into_make_service_with_connect_info::<std::net::SocketAddr>())
-            .with_graceful_shutdown(async move {
-                shutdown.await;
-                let _ = tx.send(());
-            });
+        let serving = axum::serve(
+            self.listener,
+            router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        )
+        .with_graceful_shutdown(async move {
+            shutdown.await;
+            let _ = tx.send(());
+        });
         let mut serving = std::pin::pin!(serving.into_future());
         tokio::select! {
             result = &mut serving => result.context("serving")?,
@@ -142,7 +170,10 @@ impl Server {
 
 async fn serve(settings: Settings, db: Db) -> anyhow::Result<()> {
     let server = Server::build(settings, db).await?;
-    tracing::info!("Plenary is ready: open {} in your browser", server.state.public_url);
+    tracing::info!(
+        "Plenary is ready: open {} in your browser",
+        server.state.public_url
+    );
     server.run(shutdown_signal()).await?;
     tracing::info!("stopped");
     Ok(())

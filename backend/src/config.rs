@@ -79,10 +79,8 @@ impl Settings {
         file: Option<&Path>,
         env: impl IntoIterator<Item = (String, String)>,
     ) -> Result<Self, ConfigError> {
-        let mut builder = config::Config::builder().add_source(config::File::from_str(
-            DEFAULTS,
-            config::FileFormat::Toml,
-        ));
+        let mut builder = config::Config::builder()
+            .add_source(config::File::from_str(DEFAULTS, config::FileFormat::Toml));
         if let Some(path) = file {
             if !path.exists() {
                 return Err(ConfigError(format!(
@@ -122,13 +120,19 @@ impl Settings {
             )));
         }
         let db = &self.database.url;
-        if !db.is_empty() && !(db.starts_with("sqlite:") || db.starts_with("postgres://") || db.starts_with("postgresql://")) {
+        if !db.is_empty()
+            && !(db.starts_with("sqlite:")
+                || db.starts_with("postgres://")
+                || db.starts_with("postgresql://"))
+        {
             return Err(ConfigError(format!(
                 "database.url: {db:?} must start with sqlite:, postgres:// or postgresql://"
             )));
         }
         if self.database.max_connections == 0 {
-            return Err(ConfigError("database.max_connections: must be at least 1".into()));
+            return Err(ConfigError(
+                "database.max_connections: must be at least 1".into(),
+            ));
         }
         if self.auth.session_hours == 0 || self.auth.invitation_hours == 0 {
             return Err(ConfigError(
@@ -175,7 +179,10 @@ mod tests {
     use super::*;
 
     fn env(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
-        pairs.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect()
+        pairs
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect()
     }
 
     #[test]
@@ -197,14 +204,12 @@ mod tests {
         let err = Settings::load_with_env(None, env(&[("PLENARY__SERVER__BIND", "nowhere")]))
             .unwrap_err();
         assert!(err.to_string().contains("server.bind"), "{err}");
-        let err = Settings::load_with_env(None, env(&[("PLENARY__LOG__FORMAT", "xml")]))
-            .unwrap_err();
+        let err =
+            Settings::load_with_env(None, env(&[("PLENARY__LOG__FORMAT", "xml")])).unwrap_err();
         assert!(err.to_string().contains("format"), "{err}");
-        let err = Settings::load_with_env(
-            None,
-            env(&[("PLENARY__DATABASE__MAX_CONNECTIONS", "many")]),
-        )
-        .unwrap_err();
+        let err =
+            Settings::load_with_env(None, env(&[("PLENARY__DATABASE__MAX_CONNECTIONS", "many")]))
+                .unwrap_err();
         assert!(err.to_string().contains("max_connections"), "{err}");
     }
 

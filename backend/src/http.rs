@@ -40,7 +40,10 @@ pub fn app(state: AppState) -> Router {
                 async move { axum::Json(doc.as_ref().clone()) }
             }),
         )
-        .layer(middleware::from_fn_with_state(state.clone(), security::refuse_cross_site))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            security::refuse_cross_site,
+        ))
         .layer(RequestBodyLimitLayer::new(256 * 1024))
         .layer(tower_http::timeout::TimeoutLayer::with_status_code(
             axum::http::StatusCode::REQUEST_TIMEOUT,

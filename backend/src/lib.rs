@@ -3,21 +3,21 @@
 //! A tour, in the order a request meets the code:
 #![forbid(unsafe_code)]
 
+/// Staff accounts, password hashing, login sessions, invitations.
+pub mod auth;
 /// Start-up: command line, configuration, logging, serving and graceful shutdown.
 pub mod cli;
 /// Layered configuration (`config/default.toml`, `--config`, `PLENARY__SECTION__KEY`).
 pub mod config;
-/// Logging with tracing-subscriber, human-readable or JSON.
-pub mod telemetry;
-/// The HTTP surface: router, middleware, JSON API, health probes.
-pub mod http;
-/// Staff accounts, password hashing, login sessions, invitations.
-pub mod auth;
-/// The programme: events, rooms, session types, people, sessions, conflict checks.
-pub mod programme;
 /// Pure domain rules: vocabulary, conflicts, recurrence, fair rotation.
 pub mod domain;
-/// Storage: one sqlx pool over SQLite or PostgreSQL, migrations.
-pub mod store;
+/// The HTTP surface: router, middleware, JSON API, health probes.
+pub mod http;
+/// The programme: events, rooms, session types, people, sessions, conflict checks.
+pub mod programme;
 /// Demo data: the coalition's action plan, an IGF week, a monthly call series.
 pub mod seed;
+/// Storage: one sqlx pool over SQLite or PostgreSQL, migrations.
+pub mod store;
+/// Logging with tracing-subscriber, human-readable or JSON.
+pub mod telemetry;

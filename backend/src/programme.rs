@@ -32,7 +32,9 @@ fn parse_stored<T>(value: &str, parse: impl Fn(&str) -> Result<T, String>) -> Re
 /// Checks a slug: lowercase letters, digits and hyphens, 1 to 64 of them.
 pub fn valid_slug(slug: &str) -> bool {
     (1..=64).contains(&slug.len())
-        && slug.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+        && slug
+            .bytes()
+            .all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
         && !slug.starts_with('-')
         && !slug.ends_with('-')
 }
@@ -64,7 +66,11 @@ impl Problems {
     }
 
     pub fn finish(self) -> Result<(), AppError> {
-        if self.0.is_empty() { Ok(()) } else { Err(AppError::Validation(self.0)) }
+        if self.0.is_empty() {
+            Ok(())
+        } else {
+            Err(AppError::Validation(self.0))
+        }
     }
 }
 
@@ -101,12 +107,19 @@ impl Event {
 
     /// Its days and zone, as the conflict rules see them.
     pub fn window(&self) -> EventWindow {
-        EventWindow { time_zone: self.tz(), starts_on: self.starts_on, ends_on: self.ends_on }
+        EventWindow {
+            time_zone: self.tz(),
+            starts_on: self.starts_on,
+            ends_on: self.ends_on,
+        }
     }
 
     /// Every day of the event, in order.
     pub fn days(&self) -> Vec<NaiveDate> {
-        self.starts_on.iter_days().take_while(|d| *d <= self.ends_on).collect()
+        self.starts_on
+            .iter_days()
+            .take_while(|d| *d <= self.ends_on)
+            .collect()
     }
 }
 
@@ -132,7 +145,10 @@ impl EventInput {
     fn validate(&self) -> Result<(), AppError> {
         let mut p = Problems::default();
         if !valid_slug(&self.slug) {
-            p.add("slug", "use 1 to 64 lowercase letters, digits and hyphens, e.g. igf-2025");
+            p.add(
+                "slug",
+                "use 1 to 64 lowercase letters, digits and hyphens, e.g. igf-2025",
+            );
         }
         p.text("name", &self.name, 200);
         if let Err(e) = parse_zone(&self.time_zone) {
@@ -171,29 +187,35 @@ fn event_from_row(row: &AnyRow) -> Result<Event, AppError> {
 
 /// All events, latest first.
 pub async fn list_events(db: &Db) -> Result<Vec<Event>, AppError> {
-    let rows = sqlx::query(&format!("select {EVENT_COLUMNS} from event order by starts_on desc, event_id"))
-        .fetch_all(&db.pool)
-        .await?;
+    let rows = sqlx::query(&format!(
+        "select {EVENT_COLUMNS} from event order by starts_on desc, event_id"
+    ))
+    .fetch_all(&db.pool)
+    .await?;
     rows.iter().map(event_from_row).collect()
 }
 
 /// One event by its slug.
 pub async fn event_by_slug(db: &Db, slug: &str) -> Result<Event, AppError> {
-    let row = sqlx::query(&format!("select {EVENT_COLUMNS} from event where slug = $1"))
-        .bind(slug)
-        .fetch_optional(&db.pool)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let row = sqlx::query(&format!(
+        "select {EVENT_COLUMNS} from event where slug = $1"
+    ))
+    .bind(slug)
+    .fetch_optional(&db.pool)
+    .await?
+    .ok_or(AppError::NotFound)?;
     event_from_row(&row)
 }
 
 /// One event by id.
 pub async fn event_by_id(db: &Db, event_id: i64) -> Result<Event, AppError> {
-    let row = sqlx::query(&format!("select {EVENT_COLUMNS} from event where event_id = $1"))
-        .bind(event_id)
-        .fetch_optional(&db.pool)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let row = sqlx::query(&format!(
+        "select {EVENT_COLUMNS} from event where event_id = $1"
+    ))
+    .bind(event_id)
+    .fetch_optional(&db.pool)
+    .await?
+    .ok_or(AppError::NotFound)?;
     event_from_row(&row)
 }
 
@@ -313,7 +335,10 @@ pub async fn create_venue(db: &Db, input: &Venue) -> Result<Venue, AppError> {
     .bind(input.country.trim())
     .fetch_one(&db.pool)
     .await?;
-    Ok(Venue { venue_id, ..input.clone() })
+    Ok(Venue {
+        venue_id,
+        ..input.clone()
+    })
 }
 
 fn room_from_row(r: &AnyRow) -> Result<Room, AppError> {
@@ -340,11 +365,13 @@ pub async fn list_rooms(db: &Db, venue_id: Option<i64>) -> Result<Vec<Room>, App
 
 /// One room.
 pub async fn room_by_id(db: &Db, room_id: i64) -> Result<Room, AppError> {
-    let row = sqlx::query("select room_id, venue_id, name, capacity, layout from room where room_id = $1")
-        .bind(room_id)
-        .fetch_optional(&db.pool)
-        .await?
-        .ok_or(AppError::NotFound)?;
+    let row = sqlx::query(
+        "select room_id, venue_id, name, capacity, layout from room where room_id = $1",
+    )
+    .bind(room_id)
+    .fetch_optional(&db.pool)
+    .await?
+    .ok_or(AppError::NotFound)?;
     room_from_row(&row)
 }
 
@@ -376,15 +403,17 @@ pub async fn create_room(db: &Db, input: &RoomInput) -> Result<Room, AppError> {
 /// Changes a room.
 pub async fn update_room(db: &Db, room_id: i64, input: &RoomInput) -> Result<Room, AppError> {
     validate_room(input)?;
-    let done = sqlx::query("update room set venue_id = $1, name = $2, capacity = $3, layout = $4 where room_id = $5")
-        .bind(input.venue_id)
-        .bind(input.name.trim())
-        .bind(input.capacity)
-        .bind(input.layout.as_str())
-        .bind(room_id)
-        .execute(&db.pool)
-        .await
-        .map_err(|e| from_write_error(e, "name", "this venue already has a room with that name"))?;
+    let done = sqlx::query(
+        "update room set venue_id = $1, name = $2, capacity = $3, layout = $4 where room_id = $5",
+    )
+    .bind(input.venue_id)
+    .bind(input.name.trim())
+    .bind(input.capacity)
+    .bind(input.layout.as_str())
+    .bind(room_id)
+    .execute(&db.pool)
+    .await
+    .map_err(|e| from_write_error(e, "name", "this venue already has a room with that name"))?;
     if done.rows_affected() == 0 {
         return Err(AppError::NotFound);
     }
@@ -459,17 +488,31 @@ pub async fn session_type_by_id(db: &Db, id: i64) -> Result<SessionType, AppErro
 }
 
 /// Creates a session type.
-pub async fn create_session_type(db: &Db, input: &SessionTypeInput) -> Result<SessionType, AppError> {
+pub async fn create_session_type(
+    db: &Db,
+    input: &SessionTypeInput,
+) -> Result<SessionType, AppError> {
     let mut p = Problems::default();
     if input.code.is_empty()
         || input.code.len() > 16
-        || !input.code.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+        || !input
+            .code
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_')
     {
-        p.add("code", "use 1 to 16 letters, digits or underscores, e.g. WS");
+        p.add(
+            "code",
+            "use 1 to 16 letters, digits or underscores, e.g. WS",
+        );
     }
     p.text("name", &input.name, 100);
     p.text("label", &input.label, 40);
-    let durations = input.allowed_durations.iter().map(u32::to_string).collect::<Vec<_>>().join(",");
+    let durations = input
+        .allowed_durations
+        .iter()
+        .map(u32::to_string)
+        .collect::<Vec<_>>()
+        .join(",");
     let durations = match parse_durations(&durations) {
         Ok(d) => d,
         Err(e) => {
@@ -478,7 +521,11 @@ pub async fn create_session_type(db: &Db, input: &SessionTypeInput) -> Result<Se
         }
     };
     p.finish()?;
-    let text = durations.iter().map(u32::to_string).collect::<Vec<_>>().join(",");
+    let text = durations
+        .iter()
+        .map(u32::to_string)
+        .collect::<Vec<_>>()
+        .join(",");
     let id: i64 = sqlx::query_scalar(
         "insert into session_type (code, name, label, numbered, allowed_durations, webcast, captions, interpretation) \
          values ($1, $2, $3, $4, $5, $6, $7, $8) returning session_type_id",
@@ -530,14 +577,20 @@ fn person_from_row(r: &AnyRow) -> Result<Person, AppError> {
         person_id: r.try_get("person_id")?,
         name: r.try_get("name")?,
         organization: r.try_get("organization")?,
-        stakeholder_group: sg.map(|s| parse_stored(&s, StakeholderGroup::parse)).transpose()?,
-        regional_group: rg.map(|s| parse_stored(&s, RegionalGroup::parse)).transpose()?,
+        stakeholder_group: sg
+            .map(|s| parse_stored(&s, StakeholderGroup::parse))
+            .transpose()?,
+        regional_group: rg
+            .map(|s| parse_stored(&s, RegionalGroup::parse))
+            .transpose()?,
     })
 }
 
 /// A page of people, by name.
 pub async fn list_people(db: &Db, limit: i64, offset: i64) -> Result<(Vec<Person>, i64), AppError> {
-    let total: i64 = sqlx::query_scalar("select count(*) from person").fetch_one(&db.pool).await?;
+    let total: i64 = sqlx::query_scalar("select count(*) from person")
+        .fetch_one(&db.pool)
+        .await?;
     let rows = sqlx::query(
         "select person_id, name, organization, stakeholder_group, regional_group from person \
          order by name, person_id limit $1 offset $2",
@@ -546,7 +599,10 @@ pub async fn list_people(db: &Db, limit: i64, offset: i64) -> Result<(Vec<Person
     .bind(offset)
     .fetch_all(&db.pool)
     .await?;
-    Ok((rows.iter().map(person_from_row).collect::<Result<_, _>>()?, total))
+    Ok((
+        rows.iter().map(person_from_row).collect::<Result<_, _>>()?,
+        total,
+    ))
 }
 
 /// Adds a person.
@@ -586,7 +642,11 @@ pub struct UnavailabilityInput {
 }
 
 /// Records that a person is unavailable for a period.
-pub async fn add_unavailability(db: &Db, person_id: i64, input: &UnavailabilityInput) -> Result<i64, AppError> {
+pub async fn add_unavailability(
+    db: &Db,
+    person_id: i64,
+    input: &UnavailabilityInput,
+) -> Result<i64, AppError> {
     let mut p = Problems::default();
     if input.ends_at <= input.starts_at {
         p.add("ends_at", "must be after starts_at");
@@ -604,7 +664,11 @@ pub async fn add_unavailability(db: &Db, person_id: i64, input: &UnavailabilityI
     .fetch_one(&db.pool)
     .await
     .map_err(|e| {
-        if crate::store::is_foreign_key_violation(&e) { AppError::NotFound } else { AppError::Database(e) }
+        if crate::store::is_foreign_key_violation(&e) {
+            AppError::NotFound
+        } else {
+            AppError::Database(e)
+        }
     })?;
     Ok(id)
 }
@@ -675,7 +739,10 @@ fn people_of(roles: &[SessionRole]) -> Vec<Participant> {
     let mut people: Vec<Participant> = Vec::new();
     for r in roles {
         if !people.iter().any(|p| p.person_id == r.person_id) {
-            people.push(Participant { person_id: r.person_id, name: r.name.clone() });
+            people.push(Participant {
+                person_id: r.person_id,
+                name: r.name.clone(),
+            });
         }
     }
     people
@@ -716,9 +783,8 @@ const SESSION_SELECT: &str = "
 
 /// Sessions matching `filter`, in time then room order, with their roles.
 pub async fn list_sessions(db: &Db, filter: &SessionFilter) -> Result<Vec<Session>, AppError> {
-    let sql = format!(
-        "{SESSION_SELECT} order by s.starts_at, r.name, s.session_id limit $8 offset $9"
-    );
+    let sql =
+        format!("{SESSION_SELECT} order by s.starts_at, r.name, s.session_id limit $8 offset $9");
     let rows = sqlx::query(&sql)
         .bind(filter.event_id)
         .bind(filter.session_id)
@@ -731,7 +797,10 @@ pub async fn list_sessions(db: &Db, filter: &SessionFilter) -> Result<Vec<Sessio
         .bind(filter.offset)
         .fetch_all(&db.pool)
         .await?;
-    let mut sessions = rows.iter().map(session_from_row).collect::<Result<Vec<_>, _>>()?;
+    let mut sessions = rows
+        .iter()
+        .map(session_from_row)
+        .collect::<Result<Vec<_>, _>>()?;
     attach_roles(db, &mut sessions).await?;
     Ok(sessions)
 }
@@ -753,8 +822,16 @@ pub async fn count_sessions(db: &Db, filter: &SessionFilter) -> Result<i64, AppE
 
 /// One session, cancelled or not.
 pub async fn session_by_id(db: &Db, session_id: i64) -> Result<Session, AppError> {
-    let filter = SessionFilter { session_id: Some(session_id), include_cancelled: true, ..Default::default() };
-    list_sessions(db, &filter).await?.into_iter().next().ok_or(AppError::NotFound)
+    let filter = SessionFilter {
+        session_id: Some(session_id),
+        include_cancelled: true,
+        ..Default::default()
+    };
+    list_sessions(db, &filter)
+        .await?
+        .into_iter()
+        .next()
+        .ok_or(AppError::NotFound)
 }
 
 fn session_from_row(r: &AnyRow) -> Result<Session, AppError> {
@@ -773,7 +850,11 @@ fn session_from_row(r: &AnyRow) -> Result<Session, AppError> {
         number,
         title: r.try_get("title")?,
         description: r.try_get("description")?,
-        policy_questions: questions.lines().filter(|l| !l.trim().is_empty()).map(str::to_string).collect(),
+        policy_questions: questions
+            .lines()
+            .filter(|l| !l.trim().is_empty())
+            .map(str::to_string)
+            .collect(),
         track: r.try_get("track")?,
         format: parse_stored(&r.try_get::<String, _>("format")?, SessionFormat::parse)?,
         room_id: r.try_get("room_id")?,
@@ -809,14 +890,17 @@ async fn attach_roles(db: &Db, sessions: &mut [Session]) -> Result<(), AppError>
     let mut by_session: HashMap<i64, Vec<SessionRole>> = HashMap::new();
     for r in &rows {
         let person = person_from_row(r)?;
-        by_session.entry(r.try_get("session_id")?).or_default().push(SessionRole {
-            person_id: person.person_id,
-            name: person.name,
-            organization: person.organization,
-            role: parse_stored(&r.try_get::<String, _>("role")?, Role::parse)?,
-            stakeholder_group: person.stakeholder_group,
-            regional_group: person.regional_group,
-        });
+        by_session
+            .entry(r.try_get("session_id")?)
+            .or_default()
+            .push(SessionRole {
+                person_id: person.person_id,
+                name: person.name,
+                organization: person.organization,
+                role: parse_stored(&r.try_get::<String, _>("role")?, Role::parse)?,
+                stakeholder_group: person.stakeholder_group,
+                regional_group: person.regional_group,
+            });
     }
     for s in sessions.iter_mut() {
         s.roles = by_session.remove(&s.session_id).unwrap_or_default();
@@ -891,7 +975,10 @@ impl SessionInput {
         }
         for (i, q) in self.policy_questions.iter().enumerate() {
             if q.contains('\n') || q.chars().count() > 500 {
-                p.add(&format!("policy_questions[{i}]"), "one line of at most 500 characters");
+                p.add(
+                    &format!("policy_questions[{i}]"),
+                    "one line of at most 500 characters",
+                );
             }
         }
         if self.ends_at <= self.starts_at {
@@ -900,15 +987,26 @@ impl SessionInput {
             p.add("ends_at", "a session lasts less than a day");
         }
         match (session_type.numbered, self.number) {
-            (true, None) => p.add("number", format!("{} sessions are numbered", session_type.name)),
-            (false, Some(_)) => p.add("number", format!("{} sessions have no number", session_type.name)),
-            (true, Some(n)) if !(1..=9999).contains(&n) => p.add("number", "must be between 1 and 9999"),
+            (true, None) => p.add(
+                "number",
+                format!("{} sessions are numbered", session_type.name),
+            ),
+            (false, Some(_)) => p.add(
+                "number",
+                format!("{} sessions have no number", session_type.name),
+            ),
+            (true, Some(n)) if !(1..=9999).contains(&n) => {
+                p.add("number", "must be between 1 and 9999")
+            }
             _ => {}
         }
         if !self.online_join_url.is_empty()
             && !(self.online_join_url.starts_with("https://") && self.online_join_url.len() <= 500)
         {
-            p.add("online_join_url", "must be an https:// link of at most 500 characters");
+            p.add(
+                "online_join_url",
+                "must be an https:// link of at most 500 characters",
+            );
         }
         if self.roles.len() > 50 {
             p.add("roles", "at most 50 roles");
@@ -921,12 +1019,29 @@ impl SessionInput {
 }
 
 /// Everything booked that could clash with [start, end): all events, not cancelled.
-async fn booked_around(db: &Db, start: DateTime<Utc>, end: DateTime<Utc>) -> Result<Vec<Slot>, AppError> {
-    let filter = SessionFilter { from: Some(start), to: Some(end), ..Default::default() };
-    Ok(list_sessions(db, &filter).await?.iter().map(Session::slot).collect())
+async fn booked_around(
+    db: &Db,
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+) -> Result<Vec<Slot>, AppError> {
+    let filter = SessionFilter {
+        from: Some(start),
+        to: Some(end),
+        ..Default::default()
+    };
+    Ok(list_sessions(db, &filter)
+        .await?
+        .iter()
+        .map(Session::slot)
+        .collect())
 }
 
-async fn unavailability_of(db: &Db, people: &[Participant], start: DateTime<Utc>, end: DateTime<Utc>) -> Result<Vec<Unavailability>, AppError> {
+async fn unavailability_of(
+    db: &Db,
+    people: &[Participant],
+    start: DateTime<Utc>,
+    end: DateTime<Utc>,
+) -> Result<Vec<Unavailability>, AppError> {
     let mut out = Vec::new();
     for person in people {
         let rows = sqlx::query(
@@ -949,26 +1064,46 @@ async fn unavailability_of(db: &Db, people: &[Participant], start: DateTime<Utc>
 }
 
 /// Checks a session write without saving it: the conflicts it would have.
-pub async fn check_session(db: &Db, event: &Event, session_id: Option<i64>, input: &SessionInput) -> Result<Vec<Conflict>, AppError> {
+pub async fn check_session(
+    db: &Db,
+    event: &Event,
+    session_id: Option<i64>,
+    input: &SessionInput,
+) -> Result<Vec<Conflict>, AppError> {
     let session_type = session_type_by_id(db, input.session_type_id)
         .await
         .map_err(|_| AppError::field("session_type_id", "no such session type"))?;
     input.validate(&session_type)?;
     let room_name = match input.room_id {
-        Some(id) => Some(room_by_id(db, id).await.map_err(|_| AppError::field("room_id", "no such room"))?.name),
+        Some(id) => Some(
+            room_by_id(db, id)
+                .await
+                .map_err(|_| AppError::field("room_id", "no such room"))?
+                .name,
+        ),
         None => None,
     };
     let mut people = Vec::new();
     for (i, r) in input.roles.iter().enumerate() {
-        let name: Option<String> = sqlx::query_scalar("select name from person where person_id = $1")
-            .bind(r.person_id)
-            .fetch_optional(&db.pool)
-            .await?;
+        let name: Option<String> =
+            sqlx::query_scalar("select name from person where person_id = $1")
+                .bind(r.person_id)
+                .fetch_optional(&db.pool)
+                .await?;
         let Some(name) = name else {
-            return Err(AppError::field(format!("roles[{i}].person_id"), "no such person"));
+            return Err(AppError::field(
+                format!("roles[{i}].person_id"),
+                "no such person",
+            ));
         };
-        if !people.iter().any(|p: &Participant| p.person_id == r.person_id) {
-            people.push(Participant { person_id: r.person_id, name });
+        if !people
+            .iter()
+            .any(|p: &Participant| p.person_id == r.person_id)
+        {
+            people.push(Participant {
+                person_id: r.person_id,
+                name,
+            });
         }
     }
     if input.status == SessionStatus::Cancelled {
@@ -1001,7 +1136,13 @@ pub async fn check_session(db: &Db, event: &Event, session_id: Option<i64>, inpu
 
 /// Creates (`session_id` None) or replaces a session, refusing blocking conflicts unless the
 /// input carries an override reason, which is recorded with the conflicts it overrode.
-pub async fn save_session(db: &Db, event: &Event, session_id: Option<i64>, input: &SessionInput, staff_id: i64) -> Result<SessionSaved, AppError> {
+pub async fn save_session(
+    db: &Db,
+    event: &Event,
+    session_id: Option<i64>,
+    input: &SessionInput,
+    staff_id: i64,
+) -> Result<SessionSaved, AppError> {
     if let Some(id) = session_id {
         let existing = session_by_id(db, id).await?;
         if existing.event_id != event.event_id {
@@ -1013,7 +1154,13 @@ pub async fn save_session(db: &Db, event: &Event, session_id: Option<i64>, input
     if blocking && input.override_reason.is_none() {
         return Err(AppError::ScheduleConflict(found));
     }
-    let questions = input.policy_questions.iter().map(|q| q.trim()).filter(|q| !q.is_empty()).collect::<Vec<_>>().join("\n");
+    let questions = input
+        .policy_questions
+        .iter()
+        .map(|q| q.trim())
+        .filter(|q| !q.is_empty())
+        .collect::<Vec<_>>()
+        .join("\n");
     let mut tx = db.pool.begin().await?;
     let t = now();
     let id: i64 = match session_id {
@@ -1080,8 +1227,9 @@ pub async fn save_session(db: &Db, event: &Event, session_id: Option<i64>, input
     }
     if blocking {
         let reason = input.override_reason.as_deref().unwrap_or_default().trim();
-        let summary = serde_json::to_string(&found.iter().map(|c| c.kind.as_str()).collect::<Vec<_>>())
-            .map_err(anyhow::Error::from)?;
+        let summary =
+            serde_json::to_string(&found.iter().map(|c| c.kind.as_str()).collect::<Vec<_>>())
+                .map_err(anyhow::Error::from)?;
         sqlx::query(
             "insert into conflict_override (session_id, staff_id, reason, conflicts, created_at) values ($1, $2, $3, $4, $5)",
         )
@@ -1092,36 +1240,66 @@ pub async fn save_session(db: &Db, event: &Event, session_id: Option<i64>, input
         .bind(t)
         .execute(&mut *tx)
         .await?;
-        tracing::info!(session_id = id, staff_id, "blocking schedule conflict overridden");
+        tracing::info!(
+            session_id = id,
+            staff_id,
+            "blocking schedule conflict overridden"
+        );
     }
     tx.commit().await?;
-    Ok(SessionSaved { session: session_by_id(db, id).await?, conflicts: found, overridden: blocking })
+    Ok(SessionSaved {
+        session: session_by_id(db, id).await?,
+        conflicts: found,
+        overridden: blocking,
+    })
 }
 
 /// Every current conflict in an event's programme, each pair reported once, blocking first.
 pub async fn event_conflicts(db: &Db, event: &Event) -> Result<Vec<Conflict>, AppError> {
-    let sessions = list_sessions(db, &SessionFilter { event_id: Some(event.event_id), ..Default::default() }).await?;
-    let (Some(start), Some(end)) = (sessions.iter().map(|s| s.starts_at).min(), sessions.iter().map(|s| s.ends_at).max()) else {
+    let sessions = list_sessions(
+        db,
+        &SessionFilter {
+            event_id: Some(event.event_id),
+            ..Default::default()
+        },
+    )
+    .await?;
+    let (Some(start), Some(end)) = (
+        sessions.iter().map(|s| s.starts_at).min(),
+        sessions.iter().map(|s| s.ends_at).max(),
+    ) else {
         return Ok(Vec::new());
     };
     let booked = booked_around(db, start, end).await?;
-    let types: HashMap<i64, SessionType> =
-        list_session_types(db).await?.into_iter().map(|t| (t.session_type_id, t)).collect();
+    let types: HashMap<i64, SessionType> = list_session_types(db)
+        .await?
+        .into_iter()
+        .map(|t| (t.session_type_id, t))
+        .collect();
     let window = event.window();
     let mut all = Vec::new();
     for s in &sessions {
         let people = people_of(&s.roles);
         let unavailable = unavailability_of(db, &people, s.starts_at, s.ends_at).await?;
-        let durations = types.get(&s.session_type_id).map(|t| t.allowed_durations.clone()).unwrap_or_default();
+        let durations = types
+            .get(&s.session_type_id)
+            .map(|t| t.allowed_durations.clone())
+            .unwrap_or_default();
         let found = conflicts::detect(
             &s.slot(),
-            &conflicts::Context { event: &window, allowed_durations: &durations, booked: &booked, unavailability: &unavailable },
+            &conflicts::Context {
+                event: &window,
+                allowed_durations: &durations,
+                booked: &booked,
+                unavailability: &unavailable,
+            },
         );
         // Pairwise conflicts are found from both sides; keep the side with the smaller id,
         // unless the other session belongs to another event (then it is only found here).
         all.extend(found.into_iter().filter(|c| match &c.other_session {
             Some(other) => {
-                other.session_id > s.session_id || !sessions.iter().any(|x| x.session_id == other.session_id)
+                other.session_id > s.session_id
+                    || !sessions.iter().any(|x| x.session_id == other.session_id)
             }
             None => true,
         }));

@@ -40,7 +40,9 @@ impl Db {
         };
         let url = match backend {
             Backend::Sqlite => {
-                let path = url.trim_start_matches("sqlite://").trim_start_matches("sqlite:");
+                let path = url
+                    .trim_start_matches("sqlite://")
+                    .trim_start_matches("sqlite:");
                 let path = path.split('?').next().unwrap_or(path);
                 if let Some(parent) = std::path::Path::new(path).parent() {
                     if !parent.as_os_str().is_empty() {
@@ -92,7 +94,10 @@ impl Db {
             Backend::Sqlite => &SQLITE_MIGRATIONS,
             Backend::Postgres => &POSTGRES_MIGRATIONS,
         };
-        migrator.run(&self.pool).await.context("applying migrations")?;
+        migrator
+            .run(&self.pool)
+            .await
+            .context("applying migrations")?;
         Ok(())
     }
 

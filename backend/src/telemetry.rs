@@ -7,9 +7,11 @@ use crate::config::{LogFormat, LogSettings};
 
 /// Installs the global subscriber. `RUST_LOG`, when set, wins over `log.level`.
 pub fn init(settings: &LogSettings) {
-    let filter = EnvFilter::try_from_default_env()
-        .unwrap_or_else(|_| EnvFilter::new(&settings.level));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter).with_target(false);
+    let filter =
+        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(&settings.level));
+    let builder = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_target(false);
     // A second init (tests start several servers in one process) is harmless.
     let _ = match settings.format {
         LogFormat::Pretty => builder.try_init(),

@@ -158,16 +158,21 @@ pub fn detect(candidate: &Slot, ctx: &Context<'_>) -> Vec<Conflict> {
 
     // Event days are host-local calendar days.
     let first = tz
-        .from_local_datetime(&ctx.event.starts_on.and_hms_opt(0, 0, 0).expect("midnight exists"))
+        .from_local_datetime(
+            &ctx.event
+                .starts_on
+                .and_hms_opt(0, 0, 0)
+                .expect("midnight exists"),
+        )
         .earliest();
-    let after_last = ctx
-        .event
-        .ends_on
-        .succ_opt()
-        .and_then(|d| tz.from_local_datetime(&d.and_hms_opt(0, 0, 0).expect("midnight exists")).earliest());
+    let after_last = ctx.event.ends_on.succ_opt().and_then(|d| {
+        tz.from_local_datetime(&d.and_hms_opt(0, 0, 0).expect("midnight exists"))
+            .earliest()
+    });
     let outside = match (first, after_last) {
         (Some(first), Some(after)) => {
-            candidate.starts_at < first.with_timezone(&Utc) || candidate.ends_at > after.with_timezone(&Utc)
+            candidate.starts_at < first.with_timezone(&Utc)
+                || candidate.ends_at > after.with_timezone(&Utc)
         }
         _ => false,
     };
@@ -199,7 +204,10 @@ pub fn detect(candidate: &Slot, ctx: &Context<'_>) -> Vec<Conflict> {
 
     let minutes = (candidate.ends_at - candidate.starts_at).num_minutes();
     if !ctx.allowed_durations.is_empty()
-        && !ctx.allowed_durations.iter().any(|&d| i64::from(d) == minutes)
+        && !ctx
+            .allowed_durations
+            .iter()
+            .any(|&d| i64::from(d) == minutes)
     {
         let allowed: Vec<String> = ctx.allowed_durations.iter().map(u32::to_string).collect();
         found.push(conflict(
@@ -267,7 +275,11 @@ pub fn detect(candidate: &Slot, ctx: &Context<'_>) -> Vec<Conflict> {
     }
 
     for person in &candidate.people {
-        for gap in ctx.unavailability.iter().filter(|u| u.person_id == person.person_id) {
+        for gap in ctx
+            .unavailability
+            .iter()
+            .filter(|u| u.person_id == person.person_id)
+        {
             if candidate.overlaps(gap.starts_at, gap.ends_at) {
                 found.push(Conflict {
                     person_id: Some(person.person_id),
@@ -324,7 +336,10 @@ mod tests {
             track: String::new(),
             people: people
                 .iter()
-                .map(|&person_id| Participant { person_id, name: format!("Person {person_id}") })
+                .map(|&person_id| Participant {
+                    person_id,
+                    name: format!("Person {person_id}"),
+                })
                 .collect(),
         }
     }
@@ -333,20 +348,43 @@ mod tests {
         let event = event();
         detect(
             candidate,
-            &Context { event: &event, allowed_durations: &[30, 60, 90], booked, unavailability: unavailable },
+            &Context {
+                event: &event,
+                allowed_durations: &[30, 60, 90],
+                booked,
+                unavailability: unavailable,
+            },
         )
     }
 
     #[test]
     fn a_clean_slot_has_no_conflicts() {
-        let booked = [slot(Some(1), 1, "2025-06-24T07:00:00Z", "2025-06-24T08:00:00Z", &[1])];
-        let candidate = slot(None, 1, "2025-06-24T08:00:00Z", "2025-06-24T09:00:00Z", &[1]);
+        let booked = [slot(
+            Some(1),
+            1,
+            "2025-06-24T07:00:00Z",
+            "2025-06-24T08:00:00Z",
+            &[1],
+        )];
+        let candidate = slot(
+            None,
+            1,
+            "2025-06-24T08:00:00Z",
+            "2025-06-24T09:00:00Z",
+            &[1],
+        );
         assert!(check(&candidate, &booked, &[]).is_empty());
     }
 
     #[test]
     fn a_double_booked_room_blocks_and_names_the_other_session() {
-        let booked = [slot(Some(7), 1, "2025-06-24T07:00:00Z", "2025-06-24T08:30:00Z", &[])];
+        let booked = [slot(
+            Some(7),
+            1,
+            "2025-06-24T07:00:00Z",
+            "2025-06-24T08:30:00Z",
+            &[],
+        )];
         let candidate = slot(None, 1, "2025-06-24T08:00:00Z", "2025-06-24T09:00:00Z", &[]);
         let found = check(&candidate, &booked, &[]);
         assert_eq!(found.len(), 1);
@@ -358,8 +396,20 @@ mod tests {
 
     #[test]
     fn a_person_in_two_rooms_at_once_blocks() {
-        let booked = [slot(Some(2), 2, "2025-06-24T07:00:00Z", "2025-06-24T08:30:00Z", &[5])];
-        let candidate = slot(None, 1, "2025-06-24T08:00:00Z", "2025-06-24T09:00:00Z", &[5, 6]);
+        let booked = [slot(
+            Some(2),
+            2,
+            "2025-06-24T07:00:00Z",
+            "2025-06-24T08:30:00Z",
+            &[5],
+        )];
+        let candidate = slot(
+            None,
+            1,
+            "2025-06-24T08:00:00Z",
+            "2025-06-24T09:00:00Z",
+            &[5, 6],
+        );
         let found = check(&candidate, &booked, &[]);
         assert_eq!(found.len(), 1);
         assert_eq!(found[0].kind, ConflictKind::PersonDoubleBooked);
@@ -373,7 +423,13 @@ mod tests {
             starts_at: at("2025-06-24T08:30:00Z"),
             ends_at: at("2025-06-24T12:00:00Z"),
         }];
-        let candidate = slot(None, 1, "2025-06-24T08:00:00Z", "2025-06-24T09:00:00Z", &[6]);
+        let candidate = slot(
+            None,
+            1,
+            "2025-06-24T08:00:00Z",
+            "2025-06-24T09:00:00Z",
+            &[6],
+        );
         let found = check(&candidate, &[], &gap);
         assert_eq!(found[0].kind, ConflictKind::PersonUnavailable);
     }
@@ -403,7 +459,13 @@ mod tests {
 
     #[test]
     fn the_same_track_at_once_only_warns() {
-        let mut other = slot(Some(3), 2, "2025-06-24T08:00:00Z", "2025-06-24T09:00:00Z", &[]);
+        let mut other = slot(
+            Some(3),
+            2,
+            "2025-06-24T08:00:00Z",
+            "2025-06-24T09:00:00Z",
+            &[],
+        );
         other.track = "Children's rights".into();
         let mut candidate = slot(None, 1, "2025-06-24T08:00:00Z", "2025-06-24T09:00:00Z", &[]);
         candidate.track = "Children's rights".into();
@@ -415,8 +477,20 @@ mod tests {
 
     #[test]
     fn a_session_does_not_conflict_with_its_own_old_slot() {
-        let booked = [slot(Some(4), 1, "2025-06-24T08:00:00Z", "2025-06-24T09:00:00Z", &[1])];
-        let moved = slot(Some(4), 1, "2025-06-24T08:30:00Z", "2025-06-24T09:30:00Z", &[1]);
+        let booked = [slot(
+            Some(4),
+            1,
+            "2025-06-24T08:00:00Z",
+            "2025-06-24T09:00:00Z",
+            &[1],
+        )];
+        let moved = slot(
+            Some(4),
+            1,
+            "2025-06-24T08:30:00Z",
+            "2025-06-24T09:30:00Z",
+            &[1],
+        );
         assert!(check(&moved, &booked, &[]).is_empty());
     }
 }

@@ -21,9 +21,12 @@ use crate::programme::{
 
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "Plenary API", description = "Programme of IGF weeks and inter-sessional meetings. \
+    info(
+        title = "Plenary API",
+        description = "Programme of IGF weeks and inter-sessional meetings. \
         Reads are public; writes need an organizer's login cookie. Errors share one shape: \
-        {\"error\": code, \"message\": text, \"fields\": [...], \"conflicts\": [...]}."),
+        {\"error\": code, \"message\": text, \"fields\": [...], \"conflicts\": [...]}."
+    ),
     components(schemas(ErrorBody))
 )]
 struct ApiDoc;
@@ -85,26 +88,43 @@ async fn list_events(State(state): State<AppState>) -> Result<axum::Json<Vec<Eve
 #[utoipa::path(post, path = "/api/events", tag = "events", request_body = EventInput,
     responses((status = 201, body = Event), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 422, body = ErrorBody)))]
-async fn create_event(State(state): State<AppState>, _: Organizer, Json(input): Json<EventInput>)
-    -> Result<(StatusCode, axum::Json<Event>), AppError> {
-    Ok((StatusCode::CREATED, axum::Json(programme::create_event(&state.db, &input).await?)))
+async fn create_event(
+    State(state): State<AppState>,
+    _: Organizer,
+    Json(input): Json<EventInput>,
+) -> Result<(StatusCode, axum::Json<Event>), AppError> {
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(programme::create_event(&state.db, &input).await?),
+    ))
 }
 
 #[utoipa::path(get, path = "/api/events/{slug}", tag = "events",
     params(("slug" = String, Path, description = "The event's slug, e.g. igf-2025")),
     responses((status = 200, body = Event), (status = 404, body = ErrorBody)))]
-async fn get_event(State(state): State<AppState>, Path(slug): Path<String>) -> Result<axum::Json<Event>, AppError> {
-    Ok(axum::Json(programme::event_by_slug(&state.db, &slug).await?))
+async fn get_event(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+) -> Result<axum::Json<Event>, AppError> {
+    Ok(axum::Json(
+        programme::event_by_slug(&state.db, &slug).await?,
+    ))
 }
 
 #[utoipa::path(put, path = "/api/events/{slug}", tag = "events", request_body = EventInput,
     params(("slug" = String, Path)),
     responses((status = 200, body = Event), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
-async fn update_event(State(state): State<AppState>, _: Organizer, Path(slug): Path<String>, Json(input): Json<EventInput>)
-    -> Result<axum::Json<Event>, AppError> {
+async fn update_event(
+    State(state): State<AppState>,
+    _: Organizer,
+    Path(slug): Path<String>,
+    Json(input): Json<EventInput>,
+) -> Result<axum::Json<Event>, AppError> {
     let event = programme::event_by_slug(&state.db, &slug).await?;
-    Ok(axum::Json(programme::update_event(&state.db, event.event_id, &input).await?))
+    Ok(axum::Json(
+        programme::update_event(&state.db, event.event_id, &input).await?,
+    ))
 }
 
 /// Filters for an event's sessions.
@@ -123,10 +143,13 @@ pub struct SessionQuery {
 /// The filter for one host-local day of an event.
 pub fn day_filter(event: &Event, day: NaiveDate) -> SessionFilter {
     let tz = event.tz();
-    let start = tz.from_local_datetime(&day.and_hms_opt(0, 0, 0).expect("midnight exists")).earliest();
-    let end = day
-        .succ_opt()
-        .and_then(|d| tz.from_local_datetime(&d.and_hms_opt(0, 0, 0).expect("midnight exists")).earliest());
+    let start = tz
+        .from_local_datetime(&day.and_hms_opt(0, 0, 0).expect("midnight exists"))
+        .earliest();
+    let end = day.succ_opt().and_then(|d| {
+        tz.from_local_datetime(&d.and_hms_opt(0, 0, 0).expect("midnight exists"))
+            .earliest()
+    });
     SessionFilter {
         event_id: Some(event.event_id),
         from: start.map(|t| t.to_utc()),
@@ -146,21 +169,41 @@ fn public(mut s: Session, staff: &MaybeStaff) -> Session {
 #[utoipa::path(get, path = "/api/events/{slug}/sessions", tag = "sessions",
     params(("slug" = String, Path), SessionQuery),
     responses((status = 200, body = Paginated<Session>), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
-async fn list_event_sessions(State(state): State<AppState>, staff: MaybeStaff, Path(slug): Path<String>, Query(q): Query<SessionQuery>)
-    -> Result<axum::Json<Paginated<Session>>, AppError> {
-    let (page, per_page) = PageQuery { page: q.page, per_page: q.per_page }.resolve()?;
+async fn list_event_sessions(
+    State(state): State<AppState>,
+    staff: MaybeStaff,
+    Path(slug): Path<String>,
+    Query(q): Query<SessionQuery>,
+) -> Result<axum::Json<Paginated<Session>>, AppError> {
+    let (page, per_page) = PageQuery {
+        page: q.page,
+        per_page: q.per_page,
+    }
+    .resolve()?;
     let event = programme::event_by_slug(&state.db, &slug).await?;
     let mut filter = match q.day {
         Some(day) => day_filter(&event, day),
-        None => SessionFilter { event_id: Some(event.event_id), ..Default::default() },
+        None => SessionFilter {
+            event_id: Some(event.event_id),
+            ..Default::default()
+        },
     };
     filter.room_id = q.room_id;
     filter.include_cancelled = q.include_cancelled.unwrap_or(false);
     let total = programme::count_sessions(&state.db, &filter).await?;
     filter.limit = Some(per_page);
     filter.offset = (page - 1) * per_page;
-    let items = programme::list_sessions(&state.db, &filter).await?.into_iter().map(|s| public(s, &staff)).collect();
-    Ok(axum::Json(Paginated { items, page, per_page, total }))
+    let items = programme::list_sessions(&state.db, &filter)
+        .await?
+        .into_iter()
+        .map(|s| public(s, &staff))
+        .collect();
+    Ok(axum::Json(Paginated {
+        items,
+        page,
+        per_page,
+        total,
+    }))
 }
 
 #[utoipa::path(post, path = "/api/events/{slug}/sessions", tag = "sessions", request_body = SessionInput,
@@ -169,8 +212,12 @@ async fn list_event_sessions(State(state): State<AppState>, staff: MaybeStaff, P
         (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
         (status = 409, body = ErrorBody, description = "Blocking conflicts, listed in `conflicts`"),
         (status = 422, body = ErrorBody)))]
-async fn create_session(State(state): State<AppState>, Organizer(staff): Organizer, Path(slug): Path<String>, Json(input): Json<SessionInput>)
-    -> Result<(StatusCode, axum::Json<SessionSaved>), AppError> {
+async fn create_session(
+    State(state): State<AppState>,
+    Organizer(staff): Organizer,
+    Path(slug): Path<String>,
+    Json(input): Json<SessionInput>,
+) -> Result<(StatusCode, axum::Json<SessionSaved>), AppError> {
     let event = programme::event_by_slug(&state.db, &slug).await?;
     let saved = programme::save_session(&state.db, &event, None, &input, staff.staff_id).await?;
     Ok((StatusCode::CREATED, axum::Json(saved)))
@@ -180,10 +227,17 @@ async fn create_session(State(state): State<AppState>, Organizer(staff): Organiz
     params(("slug" = String, Path), ("session_id" = Option<i64>, Query, description = "The session being moved, if any")),
     responses((status = 200, body = Vec<Conflict>, description = "What saving would run into; nothing is saved"),
         (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
-async fn check_session(State(state): State<AppState>, _: Organizer, Path(slug): Path<String>, Query(q): Query<CheckQuery>, Json(input): Json<SessionInput>)
-    -> Result<axum::Json<Vec<Conflict>>, AppError> {
+async fn check_session(
+    State(state): State<AppState>,
+    _: Organizer,
+    Path(slug): Path<String>,
+    Query(q): Query<CheckQuery>,
+    Json(input): Json<SessionInput>,
+) -> Result<axum::Json<Vec<Conflict>>, AppError> {
     let event = programme::event_by_slug(&state.db, &slug).await?;
-    Ok(axum::Json(programme::check_session(&state.db, &event, q.session_id, &input).await?))
+    Ok(axum::Json(
+        programme::check_session(&state.db, &event, q.session_id, &input).await?,
+    ))
 }
 
 /// Which session a conflict check is for.
@@ -195,29 +249,47 @@ pub struct CheckQuery {
 #[utoipa::path(get, path = "/api/events/{slug}/conflicts", tag = "sessions",
     params(("slug" = String, Path)),
     responses((status = 200, body = Vec<Conflict>), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
-async fn list_event_conflicts(State(state): State<AppState>, _: Organizer, Path(slug): Path<String>)
-    -> Result<axum::Json<Vec<Conflict>>, AppError> {
+async fn list_event_conflicts(
+    State(state): State<AppState>,
+    _: Organizer,
+    Path(slug): Path<String>,
+) -> Result<axum::Json<Vec<Conflict>>, AppError> {
     let event = programme::event_by_slug(&state.db, &slug).await?;
-    Ok(axum::Json(programme::event_conflicts(&state.db, &event).await?))
+    Ok(axum::Json(
+        programme::event_conflicts(&state.db, &event).await?,
+    ))
 }
 
 #[utoipa::path(get, path = "/api/sessions/{session_id}", tag = "sessions",
     params(("session_id" = i64, Path)),
     responses((status = 200, body = Session), (status = 404, body = ErrorBody)))]
-async fn get_session(State(state): State<AppState>, staff: MaybeStaff, Path(session_id): Path<i64>)
-    -> Result<axum::Json<Session>, AppError> {
-    Ok(axum::Json(public(programme::session_by_id(&state.db, session_id).await?, &staff)))
+async fn get_session(
+    State(state): State<AppState>,
+    staff: MaybeStaff,
+    Path(session_id): Path<i64>,
+) -> Result<axum::Json<Session>, AppError> {
+    Ok(axum::Json(public(
+        programme::session_by_id(&state.db, session_id).await?,
+        &staff,
+    )))
 }
 
 #[utoipa::path(put, path = "/api/sessions/{session_id}", tag = "sessions", request_body = SessionInput,
     params(("session_id" = i64, Path)),
     responses((status = 200, body = SessionSaved), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
-async fn update_session(State(state): State<AppState>, Organizer(staff): Organizer, Path(session_id): Path<i64>, Json(input): Json<SessionInput>)
-    -> Result<axum::Json<SessionSaved>, AppError> {
+async fn update_session(
+    State(state): State<AppState>,
+    Organizer(staff): Organizer,
+    Path(session_id): Path<i64>,
+    Json(input): Json<SessionInput>,
+) -> Result<axum::Json<SessionSaved>, AppError> {
     let existing = programme::session_by_id(&state.db, session_id).await?;
     let event = programme::event_by_id(&state.db, existing.event_id).await?;
-    Ok(axum::Json(programme::save_session(&state.db, &event, Some(session_id), &input, staff.staff_id).await?))
+    Ok(axum::Json(
+        programme::save_session(&state.db, &event, Some(session_id), &input, staff.staff_id)
+            .await?,
+    ))
 }
 
 #[utoipa::path(get, path = "/api/venues", tag = "venues", responses((status = 200, body = Vec<Venue>)))]
@@ -227,9 +299,15 @@ async fn list_venues(State(state): State<AppState>) -> Result<axum::Json<Vec<Ven
 
 #[utoipa::path(post, path = "/api/venues", tag = "venues", request_body = Venue,
     responses((status = 201, body = Venue), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
-async fn create_venue(State(state): State<AppState>, _: Organizer, Json(input): Json<Venue>)
-    -> Result<(StatusCode, axum::Json<Venue>), AppError> {
-    Ok((StatusCode::CREATED, axum::Json(programme::create_venue(&state.db, &input).await?)))
+async fn create_venue(
+    State(state): State<AppState>,
+    _: Organizer,
+    Json(input): Json<Venue>,
+) -> Result<(StatusCode, axum::Json<Venue>), AppError> {
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(programme::create_venue(&state.db, &input).await?),
+    ))
 }
 
 /// Filter rooms by venue.
@@ -240,51 +318,90 @@ pub struct RoomQuery {
 }
 
 #[utoipa::path(get, path = "/api/rooms", tag = "venues", params(RoomQuery), responses((status = 200, body = Vec<Room>)))]
-async fn list_rooms(State(state): State<AppState>, Query(q): Query<RoomQuery>) -> Result<axum::Json<Vec<Room>>, AppError> {
-    Ok(axum::Json(programme::list_rooms(&state.db, q.venue_id).await?))
+async fn list_rooms(
+    State(state): State<AppState>,
+    Query(q): Query<RoomQuery>,
+) -> Result<axum::Json<Vec<Room>>, AppError> {
+    Ok(axum::Json(
+        programme::list_rooms(&state.db, q.venue_id).await?,
+    ))
 }
 
 #[utoipa::path(post, path = "/api/rooms", tag = "venues", request_body = RoomInput,
     responses((status = 201, body = Room), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
         (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
-async fn create_room(State(state): State<AppState>, _: Organizer, Json(input): Json<RoomInput>)
-    -> Result<(StatusCode, axum::Json<Room>), AppError> {
-    Ok((StatusCode::CREATED, axum::Json(programme::create_room(&state.db, &input).await?)))
+async fn create_room(
+    State(state): State<AppState>,
+    _: Organizer,
+    Json(input): Json<RoomInput>,
+) -> Result<(StatusCode, axum::Json<Room>), AppError> {
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(programme::create_room(&state.db, &input).await?),
+    ))
 }
 
 #[utoipa::path(put, path = "/api/rooms/{room_id}", tag = "venues", request_body = RoomInput, params(("room_id" = i64, Path)),
     responses((status = 200, body = Room), (status = 400, body = ErrorBody), (status = 401, body = ErrorBody),
         (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
-async fn update_room(State(state): State<AppState>, _: Organizer, Path(room_id): Path<i64>, Json(input): Json<RoomInput>)
-    -> Result<axum::Json<Room>, AppError> {
-    Ok(axum::Json(programme::update_room(&state.db, room_id, &input).await?))
+async fn update_room(
+    State(state): State<AppState>,
+    _: Organizer,
+    Path(room_id): Path<i64>,
+    Json(input): Json<RoomInput>,
+) -> Result<axum::Json<Room>, AppError> {
+    Ok(axum::Json(
+        programme::update_room(&state.db, room_id, &input).await?,
+    ))
 }
 
 #[utoipa::path(get, path = "/api/session-types", tag = "sessions", responses((status = 200, body = Vec<SessionType>)))]
-async fn list_session_types(State(state): State<AppState>) -> Result<axum::Json<Vec<SessionType>>, AppError> {
+async fn list_session_types(
+    State(state): State<AppState>,
+) -> Result<axum::Json<Vec<SessionType>>, AppError> {
     Ok(axum::Json(programme::list_session_types(&state.db).await?))
 }
 
 #[utoipa::path(post, path = "/api/session-types", tag = "sessions", request_body = SessionTypeInput,
     responses((status = 201, body = SessionType), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
-async fn create_session_type(State(state): State<AppState>, _: Organizer, Json(input): Json<SessionTypeInput>)
-    -> Result<(StatusCode, axum::Json<SessionType>), AppError> {
-    Ok((StatusCode::CREATED, axum::Json(programme::create_session_type(&state.db, &input).await?)))
+async fn create_session_type(
+    State(state): State<AppState>,
+    _: Organizer,
+    Json(input): Json<SessionTypeInput>,
+) -> Result<(StatusCode, axum::Json<SessionType>), AppError> {
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(programme::create_session_type(&state.db, &input).await?),
+    ))
 }
 
 #[utoipa::path(get, path = "/api/people", tag = "people", params(PageQuery),
     responses((status = 200, body = Paginated<Person>), (status = 422, body = ErrorBody)))]
-async fn list_people(State(state): State<AppState>, Query(q): Query<PageQuery>) -> Result<axum::Json<Paginated<Person>>, AppError> {
+async fn list_people(
+    State(state): State<AppState>,
+    Query(q): Query<PageQuery>,
+) -> Result<axum::Json<Paginated<Person>>, AppError> {
     let (page, per_page) = q.resolve()?;
     let (items, total) = programme::list_people(&state.db, per_page, (page - 1) * per_page).await?;
-    Ok(axum::Json(Paginated { items, page, per_page, total }))
+    Ok(axum::Json(Paginated {
+        items,
+        page,
+        per_page,
+        total,
+    }))
 }
 
 #[utoipa::path(post, path = "/api/people", tag = "people", request_body = PersonInput,
     responses((status = 201, body = Person), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
-async fn create_person(State(state): State<AppState>, _: Organizer, Json(input): Json<PersonInput>)
-    -> Result<(StatusCode, axum::Json<Person>), AppError> {
-    Ok((StatusCode::CREATED, axum::Json(programme::create_person(&state.db, &input).await?)))
+async fn create_person(
+    State(state): State<AppState>,
+    _: Organizer,
+    Json(input): Json<PersonInput>,
+) -> Result<(StatusCode, axum::Json<Person>), AppError> {
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(programme::create_person(&state.db, &input).await?),
+    ))
 }
 
 /// The id of a stored record.
@@ -297,8 +414,12 @@ pub struct Created {
     params(("person_id" = i64, Path)),
     responses((status = 201, body = Created), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody),
         (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
-async fn add_unavailability(State(state): State<AppState>, _: Organizer, Path(person_id): Path<i64>, Json(input): Json<UnavailabilityInput>)
-    -> Result<(StatusCode, axum::Json<Created>), AppError> {
+async fn add_unavailability(
+    State(state): State<AppState>,
+    _: Organizer,
+    Path(person_id): Path<i64>,
+    Json(input): Json<UnavailabilityInput>,
+) -> Result<(StatusCode, axum::Json<Created>), AppError> {
     let id = programme::add_unavailability(&state.db, person_id, &input).await?;
     Ok((StatusCode::CREATED, axum::Json(Created { id })))
 }

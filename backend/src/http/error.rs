@@ -19,7 +19,10 @@ pub struct FieldError {
 
 impl FieldError {
     pub fn new(field: impl Into<String>, message: impl Into<String>) -> Self {
-        FieldError { field: field.into(), message: message.into() }
+        FieldError {
+            field: field.into(),
+            message: message.into(),
+        }
     }
 }
 
@@ -127,10 +130,14 @@ impl IntoResponse for AppError {
             _ => {}
         }
         let mut response = (status, axum::Json(self.body())).into_response();
-        if let AppError::TooManyRequests { retry_after_seconds } = self {
-            response
-                .headers_mut()
-                .insert(header::RETRY_AFTER, HeaderValue::from(retry_after_seconds.max(1)));
+        if let AppError::TooManyRequests {
+            retry_after_seconds,
+        } = self
+        {
+            response.headers_mut().insert(
+                header::RETRY_AFTER,
+                HeaderValue::from(retry_after_seconds.max(1)),
+            );
         }
         response
     }

@@ -44,7 +44,9 @@ pub fn parse_json<T: DeserializeOwned>(bytes: &[u8]) -> Result<T, AppError> {
         if inner.is_syntax() || inner.is_eof() {
             AppError::BadRequest(format!("the body is not valid JSON: {inner}"))
         } else if path == "." {
-            AppError::BadRequest(format!("the body does not have the expected shape: {inner}"))
+            AppError::BadRequest(format!(
+                "the body does not have the expected shape: {inner}"
+            ))
         } else {
             AppError::field(path, strip_position(&inner.to_string()))
         }

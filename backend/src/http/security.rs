@@ -30,8 +30,14 @@ pub async fn security_headers(mut req: Request, next: Next) -> Response {
     if let Ok(value) = HeaderValue::from_str(&csp) {
         headers.insert(header::CONTENT_SECURITY_POLICY, value);
     }
-    headers.insert(header::X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
-    headers.insert(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
     headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     headers.insert(
         "permissions-policy",
@@ -39,8 +45,14 @@ pub async fn security_headers(mut req: Request, next: Next) -> Response {
             "camera=(self), microphone=(self), geolocation=(), payment=(), usb=(), interest-cohort=()",
         ),
     );
-    headers.insert("cross-origin-opener-policy", HeaderValue::from_static("same-origin"));
-    headers.insert("cross-origin-resource-policy", HeaderValue::from_static("same-origin"));
+    headers.insert(
+        "cross-origin-opener-policy",
+        HeaderValue::from_static("same-origin"),
+    );
+    headers.insert(
+        "cross-origin-resource-policy",
+        HeaderValue::from_static("same-origin"),
+    );
     response
 }
 
@@ -48,7 +60,11 @@ pub async fn security_headers(mut req: Request, next: Next) -> Response {
 ///
 /// Browsers send `Sec-Fetch-Site`; older ones at least send `Origin` on POST. A request with
 /// neither did not come from a browser page, so no other site can have forged it.
-pub async fn refuse_cross_site(State(state): State<AppState>, req: Request, next: Next) -> Response {
+pub async fn refuse_cross_site(
+    State(state): State<AppState>,
+    req: Request,
+    next: Next,
+) -> Response {
     let safe = matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
     if !safe {
         let headers = req.headers();
