@@ -120,11 +120,11 @@ impl Settings {
             )));
         }
         let db = &self.database.url;
-        if !db.is_empty()
-            && !(db.starts_with("sqlite:")
-                || db.starts_with("postgres://")
-                || db.starts_with("postgresql://"))
-        {
+        let known_scheme = db.is_empty()
+            || db.starts_with("sqlite:")
+            || db.starts_with("postgres://")
+            || db.starts_with("postgresql://");
+        if !known_scheme {
             return Err(ConfigError(format!(
                 "database.url: {db:?} must start with sqlite:, postgres:// or postgresql://"
             )));

@@ -1000,9 +1000,9 @@ impl SessionInput {
             }
             _ => {}
         }
-        if !self.online_join_url.is_empty()
-            && !(self.online_join_url.starts_with("https://") && self.online_join_url.len() <= 500)
-        {
+        let url = &self.online_join_url;
+        let acceptable = url.is_empty() || (url.starts_with("https://") && url.len() <= 500);
+        if !acceptable {
             p.add(
                 "online_join_url",
                 "must be an https:// link of at most 500 characters",
@@ -1304,6 +1304,6 @@ pub async fn event_conflicts(db: &Db, event: &Event) -> Result<Vec<Conflict>, Ap
             None => true,
         }));
     }
-    all.sort_by(|a, b| b.severity.cmp(&a.severity));
+    all.sort_by_key(|c| std::cmp::Reverse(c.severity));
     Ok(all)
 }

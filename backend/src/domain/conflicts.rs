@@ -299,7 +299,7 @@ pub fn detect(candidate: &Slot, ctx: &Context<'_>) -> Vec<Conflict> {
         }
     }
 
-    found.sort_by(|a, b| b.severity.cmp(&a.severity));
+    found.sort_by_key(|c| std::cmp::Reverse(c.severity));
     found
 }
 
