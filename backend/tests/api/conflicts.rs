@@ -18,6 +18,7 @@ both!(
     moving_a_session_into_a_conflict_is_refused_and_it_stays_put,
     the_conflicts_view_lists_each_current_conflict_once,
     checking_a_session_saves_nothing,
+    organizers_booking_one_room_at_once_get_one_booking,
 );
 
 fn kinds(conflicts: &Value) -> Vec<&str> {
@@ -469,4 +470,91 @@ async fn checking_a_session_saves_nothing(app: TestApp) {
         .expect_status(StatusCode::OK)
         .body;
     assert_eq!(found, json!([]));
+}
+
+async fn organizers_booking_one_room_at_once_get_one_booking(app: TestApp) {
+    let org = app.organizer().await;
+    let p = app.programme(&org).await;
+    // Several organizers press "save" for the same room and hour at the same moment.
+    let mut attempts = Vec::new();
+    for n in 1..=8 {
+        let (org, url, body) = (
+            org.clone(),
+            p.sessions_url(),
+            p.session(n, &format!("Attempt {n}"), "2025-06-24 09:00", 60),
+        );
+        attempts.push(tokio::spawn(async move {
+            org.post_json(&url, &body).await.status
+        }));
+    }
+    let mut statuses = Vec::new();
+    for attempt in attempts {
+        statuses.push(attempt.await.unwrap());
+    }
+    let created = statuses
+        .iter()
+        .filter(|s| **s == StatusCode::CREATED)
+        .count();
+    assert_eq!(created, 1, "exactly one booking wins: {statuses:?}");
+    assert!(
+        statuses
+            .iter()
+            .all(|s| *s == StatusCode::CREATED || *s == StatusCode::CONFLICT),
+        "{statuses:?}"
+    );
+    assert_eq!(app.count("session").await, 1);
+}
+
+/// Two instances share PostgreSQL (architecture decision 6): the check-then-write must hold
+/// across processes, not only within one.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn organizers_on_two_instances_booking_one_room_get_one_booking() {
+    crate::helpers::run(two_instances, crate::helpers::Backend::Postgres).await;
+}
+
+async fn two_instances(app: TestApp) {
+    let org = app.organizer().await;
+    let p = app.programme(&org).await;
+    let other = org.on(&app.another_instance().await);
+    // Warm both pools so the requests really meet in the check-then-write window.
+    for client in [&org, &other] {
+        client
+            .get(&p.sessions_url())
+            .await
+            .expect_status(StatusCode::OK);
+    }
+    for (round, hour) in (9..15).enumerate() {
+        let mut attempts = Vec::new();
+        for i in 0..4 {
+            let n = (round * 4 + i + 1) as i64;
+            let client = if i % 2 == 0 {
+                org.clone()
+            } else {
+                other.clone()
+            };
+            let body = p.session(
+                n,
+                &format!("Attempt {n}"),
+                &format!("2025-06-24 {hour:02}:00"),
+                60,
+            );
+            let url = p.sessions_url();
+            attempts.push(tokio::spawn(async move {
+                client.post_json(&url, &body).await.status
+            }));
+        }
+        let mut statuses = Vec::new();
+        for attempt in attempts {
+            statuses.push(attempt.await.unwrap());
+        }
+        assert_eq!(
+            statuses
+                .iter()
+                .filter(|s| **s == StatusCode::CREATED)
+                .count(),
+            1,
+            "{hour}:00: {statuses:?}"
+        );
+    }
+    assert_eq!(app.count("session").await, 6);
 }

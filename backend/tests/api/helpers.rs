@@ -176,6 +176,7 @@ pub struct TestApp {
     pub dir: Arc<tempfile::TempDir>,
     http: reqwest::Client,
     stop: Arc<Mutex<Option<oneshot::Sender<()>>>>,
+    extra_stops: Arc<Mutex<Vec<oneshot::Sender<()>>>>,
     server: Arc<Mutex<Option<JoinHandle<anyhow::Result<()>>>>>,
     pg: Option<Arc<PgDatabase>>,
 }
@@ -238,14 +239,37 @@ impl TestApp {
                 .build()
                 .expect("a reqwest client"),
             stop: Arc::new(Mutex::new(Some(tx))),
+            extra_stops: Arc::default(),
             server: Arc::new(Mutex::new(Some(task))),
             pg,
         })
     }
 
+    /// A second server on the same database, as behind a load balancer (stopped in teardown).
+    /// Returns its address.
+    pub async fn another_instance(&self) -> String {
+        let settings = test_settings(&self.database_url, self.dir.path().join("data"));
+        let db = Db::connect(&self.database_url, settings.database.max_connections)
+            .await
+            .expect("connect again");
+        let server = Server::build(settings, db)
+            .await
+            .expect("build a second server");
+        let address = format!("http://{}", server.local_addr().expect("a bound address"));
+        let (tx, rx) = oneshot::channel::<()>();
+        tokio::spawn(server.run(async move {
+            let _ = rx.await;
+        }));
+        self.extra_stops.lock().expect("stop lock").push(tx);
+        address
+    }
+
     /// Stops the server (as SIGTERM would), then drops the PostgreSQL database.
     pub async fn teardown(&self) {
         if let Some(tx) = self.stop.lock().expect("stop lock").take() {
+            let _ = tx.send(());
+        }
+        for tx in self.extra_stops.lock().expect("stop lock").drain(..) {
             let _ = tx.send(());
         }
         let task = self.server.lock().expect("server lock").take();
@@ -459,6 +483,14 @@ impl ApiClient {
                 .await,
         )
         .await
+    }
+
+    /// The same user talking to another server (e.g. a second instance).
+    pub fn on(&self, base: &str) -> ApiClient {
+        ApiClient {
+            base: base.to_string(),
+            ..self.clone()
+        }
     }
 
     /// The login token this client sends, if it is signed in.
