@@ -33,7 +33,7 @@ const CHROMIUM_ARGS: &[&str] = &[
 ];
 
 fn skip(why: &str) {
-    eprintln!("SKIPPED (browser): {why}");
+    crate::helpers::skip(&format!("SKIPPED (browser): {why}"));
 }
 
 fn chromedriver_path() -> Option<PathBuf> {

@@ -93,12 +93,24 @@ pub fn postgres_url_or_skip() -> Option<String> {
     match std::env::var(POSTGRES_URL_VAR) {
         Ok(url) if !url.trim().is_empty() => Some(url),
         _ => {
-            eprintln!(
+            skip(&format!(
                 "SKIPPED (PostgreSQL): set {POSTGRES_URL_VAR}, e.g. postgres://postgres@127.0.0.1:5432/postgres"
-            );
+            ));
             None
         }
     }
+}
+
+/// Reports a test that cannot run here: loudly on stderr, or as a failure under `CI=true`,
+/// where `.ci/run` provides everything and a skip would hide a broken set-up.
+pub fn skip(message: &str) {
+    if std::env::var("CI").is_ok_and(|v| v == "true") {
+        panic!("{message} (CI=true: .ci/run should have provided it)");
+    }
+    // Straight to the process's stderr: libtest captures eprintln! of passing tests, and a
+    // skip must be seen.
+    use std::io::Write;
+    let _ = writeln!(std::io::stderr(), "{message}");
 }
 
 /// `postgres://u@h:5432/postgres?x=y` with its database name replaced by `name`.
