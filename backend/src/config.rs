@@ -120,10 +120,11 @@ impl Settings {
             )));
         }
         let db = &self.database.url;
-        let known_scheme = ["sqlite:", "postgres://", "postgresql://"]
-            .iter()
-            .any(|p| db.starts_with(p));
-        if !db.is_empty() && !known_scheme {
+        let known_scheme = db.is_empty()
+            || db.starts_with("sqlite:")
+            || db.starts_with("postgres://")
+            || db.starts_with("postgresql://");
+        if !known_scheme {
             return Err(ConfigError(format!(
                 "database.url: {db:?} must start with sqlite:, postgres:// or postgresql://"
             )));

@@ -1001,8 +1001,8 @@ impl SessionInput {
             _ => {}
         }
         let url = &self.online_join_url;
-        let acceptable = url.starts_with("https://") && url.len() <= 500;
-        if !url.is_empty() && !acceptable {
+        let acceptable = url.is_empty() || (url.starts_with("https://") && url.len() <= 500);
+        if !acceptable {
             p.add(
                 "online_join_url",
                 "must be an https:// link of at most 500 characters",
@@ -1149,6 +1149,8 @@ pub async fn save_session(
             return Err(AppError::NotFound);
         }
     }
+    // Check and write as one step: a concurrent save could otherwise pass the same check.
+    let (_exclusive, mut tx) = db.begin_schedule_write().await?;
     let found = check_session(db, event, session_id, input).await?;
     let blocking = conflicts::any_blocking(&found);
     if blocking && input.override_reason.is_none() {
@@ -1161,7 +1163,6 @@ pub async fn save_session(
         .filter(|q| !q.is_empty())
         .collect::<Vec<_>>()
         .join("\n");
-    let mut tx = db.pool.begin().await?;
     let t = now();
     let id: i64 = match session_id {
         None => sqlx::query_scalar(

@@ -5,6 +5,7 @@
 //! same queries and the same integration suite run on both backends.
 
 use std::str::FromStr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
@@ -14,6 +15,9 @@ use sqlx::{AnyPool, Executor};
 
 static SQLITE_MIGRATIONS: Migrator = sqlx::migrate!("../migrations/sqlite");
 static POSTGRES_MIGRATIONS: Migrator = sqlx::migrate!("../migrations/postgres");
+
+/// The PostgreSQL advisory lock key for programme writes ("plenary" in ASCII, as a number).
+const SCHEDULE_LOCK_KEY: i64 = 0x0070_6c65_6e61_7279;
 
 /// Which engine a [`Db`] talks to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -27,6 +31,8 @@ pub enum Backend {
 pub struct Db {
     pub pool: AnyPool,
     pub backend: Backend,
+    /// Serialises programme writes in this process; see [`Db::lock_schedule`].
+    schedule_lock: Arc<tokio::sync::Mutex<()>>,
 }
 
 impl Db {
@@ -83,7 +89,11 @@ impl Db {
             .connect_with(options)
             .await
             .with_context(|| format!("connecting to the {backend:?} database"))?;
-        let db = Db { pool, backend };
+        let db = Db {
+            pool,
+            backend,
+            schedule_lock: Arc::default(),
+        };
         db.migrate().await?;
         Ok(db)
     }
@@ -99,6 +109,34 @@ impl Db {
             .await
             .context("applying migrations")?;
         Ok(())
+    }
+
+    /// Starts a programme write that is exclusive from its conflict check to its commit, so two
+    /// organizers cannot both pass the check and book the same room or person.
+    ///
+    /// Run the check after this and the writes inside the returned transaction; keep the guard
+    /// until the transaction ends. Within one process the mutex does it (SQLite is one process by
+    /// design), taken before a connection so waiting writers hold none; on PostgreSQL an advisory
+    /// lock held until the transaction ends also covers other instances sharing the database.
+    pub async fn begin_schedule_write(
+        &self,
+    ) -> Result<
+        (
+            tokio::sync::MutexGuard<'_, ()>,
+            sqlx::Transaction<'static, sqlx::Any>,
+        ),
+        sqlx::Error,
+    > {
+        let guard = self.schedule_lock.lock().await;
+        let mut tx = self.pool.begin().await?;
+        if self.backend == Backend::Postgres {
+            // From a FROM clause, because the Any driver cannot decode the function's void result.
+            sqlx::query("select 1 from pg_advisory_xact_lock($1)")
+                .bind(SCHEDULE_LOCK_KEY)
+                .execute(&mut *tx)
+                .await?;
+        }
+        Ok((guard, tx))
     }
 
     /// True when the database answers a trivial query (used by `/readyz`).

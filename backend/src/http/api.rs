@@ -1,7 +1,7 @@
 //! The JSON API: read for everyone, write for organizers. Every route is described in the
 //! OpenAPI document served at `/api/openapi.json`, generated from these handlers.
 
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use chrono::{NaiveDate, TimeZone};
 use serde::{Deserialize, Serialize};
@@ -11,7 +11,7 @@ use utoipa_axum::routes;
 
 use super::AppState;
 use super::error::{AppError, ErrorBody};
-use super::extract::Json;
+use super::extract::{Json, Query};
 use crate::auth::{MaybeStaff, Organizer};
 use crate::domain::conflicts::Conflict;
 use crate::programme::{

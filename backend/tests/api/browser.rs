@@ -1,0 +1,252 @@
+//! The browser harness: headless Chromium driven through chromedriver by `fantoccini`, and
+//! axe-core for accessibility. Page tests live beside the pages; this module proves the harness.
+//!
+//! Needs `/usr/bin/chromium`, `chromedriver` (on PATH or in /usr/bin) and, for accessibility
+//! checks, `PLENARY_AXE_JS` pointing at axe-core's `axe.min.js`. `.ci/run` installs all three;
+//! elsewhere a missing one is reported loudly on stderr and the test passes without running.
+
+use std::future::Future;
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::time::Duration;
+
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde::Deserialize;
+use serde_json::{Value, json};
+use tokio::process::{Child, Command};
+
+use crate::helpers::{Backend, TestApp};
+
+const CHROMIUM: &str = "/usr/bin/chromium";
+
+/// Flags that make Chromium start quickly and quietly on a machine with no outside network.
+const CHROMIUM_ARGS: &[&str] = &[
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--window-size=1280,900",
+];
+
+fn skip(why: &str) {
+    crate::helpers::skip(&format!("SKIPPED (browser): {why}"));
+}
+
+fn chromedriver_path() -> Option<PathBuf> {
+    let on_path = std::env::var_os("PATH")
+        .map(|paths| {
+            std::env::split_paths(&paths)
+                .map(|dir| dir.join("chromedriver"))
+                .collect::<Vec<_>>()
+        })
+        .unwrap_or_default();
+    on_path
+        .into_iter()
+        .chain([PathBuf::from("/usr/bin/chromedriver")])
+        .find(|p| p.is_file())
+}
+
+/// The axe-core script, when `PLENARY_AXE_JS` names a readable file.
+pub fn axe_source() -> Option<String> {
+    let path = std::env::var_os("PLENARY_AXE_JS")?;
+    std::fs::read_to_string(Path::new(&path)).ok()
+}
+
+/// A headless Chromium session with its chromedriver and a throwaway profile.
+pub struct Browser {
+    pub client: Client,
+    driver: Child,
+    _profile: tempfile::TempDir,
+}
+
+impl Browser {
+    /// Starts chromedriver on a free port and opens a session; `None` (after saying why on
+    /// stderr) when Chromium or chromedriver is not installed.
+    pub async fn start() -> Option<Browser> {
+        if !Path::new(CHROMIUM).is_file() {
+            skip(&format!(
+                "{CHROMIUM} not found; apt-get install chromium chromium-driver"
+            ));
+            return None;
+        }
+        let Some(chromedriver) = chromedriver_path() else {
+            skip("chromedriver not found on PATH or in /usr/bin; apt-get install chromium-driver");
+            return None;
+        };
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("a free port")
+            .port();
+        let driver = Command::new(&chromedriver)
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .unwrap_or_else(|e| panic!("start {}: {e}", chromedriver.display()));
+        let url = format!("http://127.0.0.1:{port}");
+        wait_until_ready(&url).await;
+
+        let profile = tempfile::tempdir().expect("a profile directory");
+        let mut args: Vec<String> = CHROMIUM_ARGS.iter().map(|a| a.to_string()).collect();
+        args.push(format!("--user-data-dir={}", profile.path().display()));
+        let mut caps = serde_json::Map::new();
+        caps.insert("browserName".into(), json!("chrome"));
+        caps.insert(
+            "goog:chromeOptions".into(),
+            json!({"binary": CHROMIUM, "args": args}),
+        );
+        let client = ClientBuilder::native()
+            .capabilities(caps)
+            .connect(&url)
+            .await
+            .expect("a Chromium session through chromedriver");
+        Some(Browser {
+            client,
+            driver,
+            _profile: profile,
+        })
+    }
+
+    /// Ends the session, then chromedriver (which takes Chromium with it).
+    pub async fn stop(mut self) {
+        if let Err(e) = self.client.clone().close().await {
+            eprintln!("closing the browser session: {e}");
+        }
+        let _ = self.driver.kill().await;
+    }
+
+    /// Runs `test` with the session's client, then stops the browser even if the test panicked.
+    pub async fn run<F, Fut>(self, test: F)
+    where
+        F: FnOnce(Client) -> Fut,
+        Fut: Future<Output = ()> + Send + 'static,
+    {
+        let outcome = tokio::spawn(test(self.client.clone())).await;
+        self.stop().await;
+        if let Err(err) = outcome {
+            match err.try_into_panic() {
+                Ok(panic) => std::panic::resume_unwind(panic),
+                Err(err) => panic!("browser test task failed: {err}"),
+            }
+        }
+    }
+}
+
+async fn wait_until_ready(url: &str) {
+    let status = format!("{url}/status");
+    for _ in 0..100 {
+        if let Ok(reply) = reqwest::get(&status).await {
+            if let Ok(body) = reply.json::<Value>().await {
+                if body["value"]["ready"] == true {
+                    return;
+                }
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("chromedriver at {url} not ready within 10 s");
+}
+
+/// An accessibility problem axe-core found.
+#[derive(Debug, Clone, Deserialize)]
+pub struct Violation {
+    /// The rule, e.g. `image-alt`.
+    pub id: String,
+    /// `minor`, `moderate`, `serious` or `critical`.
+    pub impact: Option<String>,
+    pub help: String,
+    #[serde(default)]
+    pub nodes: Vec<Value>,
+}
+
+/// Runs axe-core on the current page and returns its serious and critical violations.
+///
+/// `None` (after saying so on stderr) when axe-core is not available.
+pub async fn axe_check(client: &Client) -> Option<Vec<Violation>> {
+    let Some(source) = axe_source() else {
+        skip("axe-core not found; set PLENARY_AXE_JS to axe.min.js (npm install axe-core)");
+        return None;
+    };
+    // Injected through WebDriver, so the page's CSP does not apply to it.
+    client
+        .execute(&source, Vec::new())
+        .await
+        .expect("inject axe-core");
+    let result = client
+        .execute_async(
+            "const done = arguments[arguments.length - 1];
+             axe.run(document, {resultTypes: ['violations']})
+                .then(r => done({violations: r.violations}))
+                .catch(e => done({error: String(e)}));",
+            Vec::new(),
+        )
+        .await
+        .expect("run axe-core");
+    if let Some(error) = result.get("error") {
+        panic!("axe-core failed: {error}");
+    }
+    let all: Vec<Violation> =
+        serde_json::from_value(result["violations"].clone()).expect("axe-core's violations");
+    Some(
+        all.into_iter()
+            .filter(|v| matches!(v.impact.as_deref(), Some("serious") | Some("critical")))
+            .collect(),
+    )
+}
+
+/// A `data:` URL holding `html`, for checking the harness on a page of our own.
+fn data_url(html: &str) -> String {
+    let mut url = String::from("data:text/html;charset=utf-8,");
+    for byte in html.bytes() {
+        if byte.is_ascii_alphanumeric() || b"-_.~".contains(&byte) {
+            url.push(byte as char);
+        } else {
+            url.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    url
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_browser_reaches_the_server_and_axe_reports_serious_problems() {
+    crate::helpers::run(browse, Backend::Sqlite).await;
+}
+
+async fn browse(app: TestApp) {
+    let Some(browser) = Browser::start().await else {
+        return;
+    };
+    browser
+        .run(move |client| async move {
+            client.goto(&format!("{}/healthz", app.address)).await.expect("open /healthz");
+            let body = client.find(Locator::Css("body")).await.expect("a body").text().await.unwrap();
+            assert_eq!(body.trim(), "ok");
+            client.goto(&format!("{}/api/openapi.json", app.address)).await.expect("open the API document");
+            let text = client.find(Locator::Css("body")).await.unwrap().text().await.unwrap();
+            assert!(text.contains("Plenary API"), "{text}");
+
+            // No HTML page of ours exists yet: prove axe on a minimal good page and a bad one.
+            let good = "<!doctype html><html lang=\"en\"><head><title>Programme</title></head>\
+                        <body><main><h1>IGF 2025</h1><p>Sessions</p></main></body></html>";
+            client.goto(&data_url(good)).await.unwrap();
+            let Some(violations) = axe_check(&client).await else {
+                return;
+            };
+            assert!(violations.is_empty(), "{violations:#?}");
+            let bad = "<!doctype html><html><head><title>x</title></head><body><main>\
+                       <img src=\"data:image/gif;base64,R0lGODlhAQABAAAAACw=\"><button></button></main></body></html>";
+            client.goto(&data_url(bad)).await.unwrap();
+            let violations = axe_check(&client).await.expect("axe ran before");
+            let ids: Vec<&str> = violations.iter().map(|v| v.id.as_str()).collect();
+            for expected in ["image-alt", "button-name", "html-has-lang"] {
+                assert!(ids.contains(&expected), "axe finds {expected}: {violations:#?}");
+            }
+            assert!(violations.iter().all(|v| !v.help.is_empty() && !v.nodes.is_empty()));
+        })
+        .await;
+}

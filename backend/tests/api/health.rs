@@ -1,0 +1,105 @@
+//! Probes and the API's self-description.
+
+use reqwest::StatusCode;
+
+use crate::helpers::TestApp;
+
+both!(
+    the_probes_answer_while_the_database_does,
+    readiness_fails_when_the_database_is_gone
+);
+both!(the_openapi_document_lists_every_api_route);
+
+async fn the_probes_answer_while_the_database_does(app: TestApp) {
+    let anon = app.anonymous();
+    assert_eq!(
+        anon.get("/healthz")
+            .await
+            .expect_status(StatusCode::OK)
+            .text,
+        "ok"
+    );
+    assert_eq!(
+        anon.get("/readyz").await.expect_status(StatusCode::OK).text,
+        "ready"
+    );
+}
+
+async fn readiness_fails_when_the_database_is_gone(app: TestApp) {
+    // The server shares this pool; closing it is what a lost database looks like from inside.
+    app.db.pool.close().await;
+    let anon = app.anonymous();
+    anon.get("/readyz")
+        .await
+        .expect_status(StatusCode::SERVICE_UNAVAILABLE);
+    // Liveness is about the process, which is fine: a restart would not help.
+    anon.get("/healthz").await.expect_status(StatusCode::OK);
+    // And the API says something went wrong, without details.
+    let reply = anon
+        .get("/api/events")
+        .await
+        .expect_error(StatusCode::INTERNAL_SERVER_ERROR, "internal_error");
+    assert!(
+        !reply.text.to_lowercase().contains("pool"),
+        "internal details leaked: {}",
+        reply.text
+    );
+}
+
+async fn the_openapi_document_lists_every_api_route(app: TestApp) {
+    let doc = app
+        .anonymous()
+        .get("/api/openapi.json")
+        .await
+        .expect_status(StatusCode::OK)
+        .body;
+    let expected = [
+        ("/api/events", "get"),
+        ("/api/events", "post"),
+        ("/api/events/{slug}", "get"),
+        ("/api/events/{slug}", "put"),
+        ("/api/events/{slug}/sessions", "get"),
+        ("/api/events/{slug}/sessions", "post"),
+        ("/api/events/{slug}/sessions/check", "post"),
+        ("/api/events/{slug}/conflicts", "get"),
+        ("/api/sessions/{session_id}", "get"),
+        ("/api/sessions/{session_id}", "put"),
+        ("/api/venues", "get"),
+        ("/api/venues", "post"),
+        ("/api/rooms", "get"),
+        ("/api/rooms", "post"),
+        ("/api/rooms/{room_id}", "put"),
+        ("/api/session-types", "get"),
+        ("/api/session-types", "post"),
+        ("/api/people", "get"),
+        ("/api/people", "post"),
+        ("/api/people/{person_id}/unavailability", "post"),
+    ];
+    let paths = doc["paths"]
+        .as_object()
+        .expect("an OpenAPI document with paths");
+    let mut missing = Vec::new();
+    for (path, method) in expected {
+        if paths.get(path).and_then(|p| p.get(method)).is_none() {
+            missing.push(format!("{} {path}", method.to_uppercase()));
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "missing from /api/openapi.json: {missing:?}"
+    );
+    let documented: usize = paths
+        .values()
+        .map(|p| p.as_object().map_or(0, |m| m.len()))
+        .sum();
+    assert_eq!(
+        documented,
+        expected.len(),
+        "a route was added: list it here too; paths: {:?}",
+        paths.keys()
+    );
+    assert!(
+        doc["components"]["schemas"]["ErrorBody"].is_object(),
+        "the error shape is documented"
+    );
+}
