@@ -3,6 +3,7 @@
 pub mod api;
 pub mod error;
 pub mod extract;
+pub mod feeds;
 pub mod health;
 pub mod security;
 
@@ -32,6 +33,7 @@ pub fn app(state: AppState) -> Router {
     let openapi = Arc::new(openapi);
     Router::new()
         .merge(health::router())
+        .merge(feeds::router())
         .merge(crate::pages::router())
         .merge(api_router)
         .route(

@@ -5,6 +5,8 @@
 
 /// Staff accounts, password hashing, login sessions, invitations.
 pub mod auth;
+/// iCalendar (RFC 5545) rendering for the feeds.
+pub mod calendar;
 /// Start-up: command line, configuration, logging, serving and graceful shutdown.
 pub mod cli;
 /// Layered configuration (`config/default.toml`, `--config`, `PLENARY__SECTION__KEY`).
@@ -15,6 +17,8 @@ pub mod domain;
 pub mod http;
 /// The message catalog (Fluent, en/fr/ar), the visitor's language, and day names.
 pub mod i18n;
+/// Inter-sessional meetings: recurring series, moved and cancelled occurrences.
+pub mod meetings;
 /// Server-rendered pages (askama templates, embedded static files), organizer forms, staff sign-in.
 pub mod pages;
 /// The programme: events, rooms, session types, people, sessions, conflict checks.

@@ -713,6 +713,8 @@ pub struct Session {
     pub captions: bool,
     pub interpretation: bool,
     pub roles: Vec<SessionRole>,
+    pub created_at: DateTime<Utc>,
+    pub updated_at: DateTime<Utc>,
     /// Only present for organizers and authorised feed links.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub online_join_url: Option<String>,
@@ -767,7 +769,8 @@ const SESSION_SELECT: &str = "
     select s.session_id, s.event_id, e.slug as event_slug, s.session_type_id, t.code as type_code,
            t.name as type_name, t.label as type_label, t.webcast, t.captions, t.interpretation,
            s.number, s.title, s.description, s.policy_questions, s.track, s.format, s.room_id,
-           r.name as room_name, s.starts_at, s.ends_at, s.status, s.online_join_url
+           r.name as room_name, s.starts_at, s.ends_at, s.status, s.online_join_url,
+           s.created_at, s.updated_at
     from session s
     join event e on e.event_id = s.event_id
     join session_type t on t.session_type_id = s.session_type_id
@@ -866,6 +869,8 @@ fn session_from_row(r: &AnyRow) -> Result<Session, AppError> {
         captions: r.try_get::<i64, _>("captions")? != 0,
         interpretation: r.try_get::<i64, _>("interpretation")? != 0,
         roles: Vec::new(),
+        created_at: instant(r.try_get("created_at")?),
+        updated_at: instant(r.try_get("updated_at")?),
         // Kept aside; callers that may show it use `with_join_url`.
         online_join_url: if join.is_empty() { None } else { Some(join) },
     })
@@ -1389,47 +1394,4 @@ pub async fn personal_schedule_has(
     .fetch_optional(&db.pool)
     .await?;
     Ok(found.is_some())
-}
-
-// ---------------------------------------------------------------------------------------------
-// Inter-sessional meeting series (their occurrences come from `domain::recurrence`).
-
-/// A recurring inter-sessional meeting, as stored: the rule, not its occurrences.
-#[derive(Debug, Clone, Serialize, ToSchema)]
-pub struct MeetingSeries {
-    pub series_id: i64,
-    pub slug: String,
-    pub title: String,
-    pub description: String,
-    /// IANA zone the rule's wall-clock times are in.
-    pub time_zone: String,
-    /// Local start of the first occurrence, `YYYY-MM-DDTHH:MM:SS`.
-    pub first_start_local: String,
-    pub duration_minutes: i64,
-    /// The RFC 5545 RRULE.
-    pub rrule: String,
-}
-
-/// All meeting series, by title.
-pub async fn list_meeting_series(db: &Db) -> Result<Vec<MeetingSeries>, AppError> {
-    let rows = sqlx::query(
-        "select series_id, slug, title, description, time_zone, first_start_local, duration_minutes, rrule \
-         from meeting_series order by title, series_id",
-    )
-    .fetch_all(&db.pool)
-    .await?;
-    rows.iter()
-        .map(|r| {
-            Ok(MeetingSeries {
-                series_id: r.try_get("series_id")?,
-                slug: r.try_get("slug")?,
-                title: r.try_get("title")?,
-                description: r.try_get("description")?,
-                time_zone: r.try_get("time_zone")?,
-                first_start_local: r.try_get("first_start_local")?,
-                duration_minutes: r.try_get("duration_minutes")?,
-                rrule: r.try_get("rrule")?,
-            })
-        })
-        .collect()
 }

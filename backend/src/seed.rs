@@ -1176,8 +1176,8 @@ fn policy_questions(i: usize, track: &str) -> Vec<String> {
 async fn load_meeting_series(db: &Db, coalition_id: i64) -> anyhow::Result<()> {
     let t = now();
     let monthly: i64 = sqlx::query_scalar(
-        "insert into meeting_series (slug, coalition_id, title, description, time_zone, first_start_local, duration_minutes, rrule, online_join_url, created_at) \
-         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) returning series_id",
+        "insert into meeting_series (slug, coalition_id, title, description, time_zone, first_start_local, duration_minutes, rrule, online_join_url, created_at, updated_at) \
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10) returning series_id",
     )
     .bind("dc-cos-monthly-call")
     .bind(coalition_id)
@@ -1221,14 +1221,14 @@ async fn load_meeting_series(db: &Db, coalition_id: i64) -> anyhow::Result<()> {
     .execute(&db.pool)
     .await?;
     sqlx::query(
-        "insert into meeting_series (slug, coalition_id, title, description, time_zone, first_start_local, duration_minutes, rrule, online_join_url, created_at) \
-         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+        "insert into meeting_series (slug, coalition_id, title, description, time_zone, first_start_local, duration_minutes, rrule, online_join_url, created_at, updated_at) \
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $10)",
     )
     .bind("youth-advisory-call")
     .bind(coalition_id)
     .bind("Youth advisory group call")
-    .bind("Young members prepare their contributions to sessions. Every third Wednesday, Geneva time.")
-    .bind("Europe/Geneva")
+    .bind("Young members prepare their contributions to sessions. Every third Wednesday, Geneva time (Europe/Zurich).")
+    .bind("Europe/Zurich")
     .bind("2026-01-21T16:00:00")
     .bind(60_i64)
     .bind("FREQ=MONTHLY;BYDAY=3WE")

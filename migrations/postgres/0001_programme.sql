@@ -194,7 +194,9 @@ create table meeting_series (
     duration_minutes bigint not null check (duration_minutes > 0),
     rrule text not null,
     online_join_url text not null default '',
-    created_at bigint not null
+    created_at bigint not null,
+    -- Bumped by every change to the series or its exceptions (feeds derive SEQUENCE from it).
+    updated_at bigint not null default 0
 );
 
 create table series_exception (

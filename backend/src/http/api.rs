@@ -14,6 +14,9 @@ use super::error::{AppError, ErrorBody};
 use super::extract::{Json, Query};
 use crate::auth::{MaybeStaff, Organizer};
 use crate::domain::conflicts::Conflict;
+use crate::domain::recurrence::Occurrence;
+use crate::domain::rotation::{self, Rotation};
+use crate::meetings::{self, ExceptionInput, Series, SeriesInput};
 use crate::programme::{
     self, Event, EventInput, Person, PersonInput, Room, RoomInput, Session, SessionFilter,
     SessionInput, SessionSaved, SessionType, SessionTypeInput, UnavailabilityInput, Venue,
@@ -46,6 +49,13 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(list_session_types, create_session_type))
         .routes(routes!(list_people, create_person))
         .routes(routes!(add_unavailability))
+        .routes(routes!(list_series, create_series))
+        .routes(routes!(get_series))
+        .routes(routes!(list_occurrences))
+        .routes(routes!(set_series_exception))
+        .routes(routes!(propose_rotation))
+        .routes(routes!(list_feed_keys, create_feed_key))
+        .routes(routes!(revoke_feed_key))
 }
 
 /// One page of a longer list.
@@ -422,4 +432,248 @@ async fn add_unavailability(
 ) -> Result<(StatusCode, axum::Json<Created>), AppError> {
     let id = programme::add_unavailability(&state.db, person_id, &input).await?;
     Ok((StatusCode::CREATED, axum::Json(Created { id })))
+}
+
+/// Removes the join link unless staff are signed in.
+fn public_series(mut s: Series, staff: &MaybeStaff) -> Series {
+    if staff.0.is_none() {
+        s.online_join_url = None;
+    }
+    s
+}
+
+#[utoipa::path(get, path = "/api/series", tag = "meetings", responses((status = 200, body = Vec<Series>)))]
+async fn list_series(
+    State(state): State<AppState>,
+    staff: MaybeStaff,
+) -> Result<axum::Json<Vec<Series>>, AppError> {
+    let all = meetings::list_series(&state.db).await?;
+    Ok(axum::Json(
+        all.into_iter().map(|s| public_series(s, &staff)).collect(),
+    ))
+}
+
+#[utoipa::path(post, path = "/api/series", tag = "meetings", request_body = SeriesInput,
+    responses((status = 201, body = Series), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn create_series(
+    State(state): State<AppState>,
+    _: Organizer,
+    Json(input): Json<SeriesInput>,
+) -> Result<(StatusCode, axum::Json<Series>), AppError> {
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(meetings::create_series(&state.db, &input).await?),
+    ))
+}
+
+#[utoipa::path(get, path = "/api/series/{slug}", tag = "meetings", params(("slug" = String, Path)),
+    responses((status = 200, body = Series), (status = 404, body = ErrorBody)))]
+async fn get_series(
+    State(state): State<AppState>,
+    staff: MaybeStaff,
+    Path(slug): Path<String>,
+) -> Result<axum::Json<Series>, AppError> {
+    Ok(axum::Json(public_series(
+        meetings::series_by_slug(&state.db, &slug).await?,
+        &staff,
+    )))
+}
+
+/// A window of time, as RFC 3339 instants. Defaults: from now, for a year.
+#[derive(Debug, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct WindowQuery {
+    pub from: Option<chrono::DateTime<chrono::Utc>>,
+    pub to: Option<chrono::DateTime<chrono::Utc>>,
+}
+
+#[utoipa::path(get, path = "/api/series/{slug}/occurrences", tag = "meetings", params(("slug" = String, Path), WindowQuery),
+    responses((status = 200, body = Vec<Occurrence>), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn list_occurrences(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+    Query(q): Query<WindowQuery>,
+) -> Result<axum::Json<Vec<Occurrence>>, AppError> {
+    let from = q.from.unwrap_or_else(chrono::Utc::now);
+    let to = q.to.unwrap_or(from + chrono::Duration::days(366));
+    if to <= from || (to - from).num_days() > 3660 {
+        return Err(AppError::field(
+            "to",
+            "must be after from, and at most ten years later",
+        ));
+    }
+    let series = meetings::series_by_slug(&state.db, &slug).await?;
+    Ok(axum::Json(
+        meetings::series_occurrences(&state.db, &series, from, to, 500).await?,
+    ))
+}
+
+#[utoipa::path(post, path = "/api/series/{slug}/exceptions", tag = "meetings", request_body = ExceptionInput, params(("slug" = String, Path)),
+    responses((status = 204, description = "The occurrence is moved or cancelled"), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn set_series_exception(
+    State(state): State<AppState>,
+    _: Organizer,
+    Path(slug): Path<String>,
+    Json(input): Json<ExceptionInput>,
+) -> Result<StatusCode, AppError> {
+    let series = meetings::series_by_slug(&state.db, &slug).await?;
+    meetings::set_exception(&state.db, &series, &input).await?;
+    Ok(StatusCode::NO_CONTENT)
+}
+
+/// Members' time zones and how many call times to rotate between.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RotationInput {
+    /// IANA zones, one entry per member (repeat a zone for several members).
+    pub time_zones: Vec<String>,
+    /// How many call times to rotate between (1 to 6).
+    pub slots: usize,
+    /// Whose daylight-saving offsets to use (defaults to today).
+    #[serde(default)]
+    pub on: Option<NaiveDate>,
+    #[serde(default = "default_rotation_minutes")]
+    pub duration_minutes: u32,
+}
+
+fn default_rotation_minutes() -> u32 {
+    60
+}
+
+#[utoipa::path(post, path = "/api/rotation", tag = "meetings", request_body = RotationInput,
+    responses((status = 200, body = Rotation, description = "Proposed call times, fairest first"), (status = 422, body = ErrorBody)))]
+async fn propose_rotation(
+    Json(input): Json<RotationInput>,
+) -> Result<axum::Json<Rotation>, AppError> {
+    if input.time_zones.is_empty() || input.time_zones.len() > 500 {
+        return Err(AppError::field(
+            "time_zones",
+            "list between 1 and 500 members' zones",
+        ));
+    }
+    let mut members: Vec<rotation::Member> = Vec::new();
+    for (i, zone) in input.time_zones.iter().enumerate() {
+        let tz = programme::parse_zone(zone)
+            .map_err(|e| AppError::field(format!("time_zones[{i}]"), e))?;
+        match members.iter_mut().find(|m| m.time_zone == tz) {
+            Some(m) => m.weight += 1,
+            None => members.push(rotation::Member {
+                time_zone: tz,
+                weight: 1,
+            }),
+        }
+    }
+    if !(15..=480).contains(&input.duration_minutes) {
+        return Err(AppError::field(
+            "duration_minutes",
+            "must be between 15 and 480",
+        ));
+    }
+    let on = input.on.unwrap_or_else(|| chrono::Utc::now().date_naive());
+    rotation::propose_rotation(&members, input.slots, on, input.duration_minutes)
+        .map(axum::Json)
+        .map_err(|e| AppError::field("slots", e.to_string()))
+}
+
+/// A feed key as organizers see it later (the secret itself is shown only once).
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FeedKey {
+    /// The first 16 hex digits of the key's SHA-256: enough to name it, useless to use it.
+    pub key_id: String,
+    pub label: String,
+    pub created_at: chrono::DateTime<chrono::Utc>,
+    pub revoked: bool,
+}
+
+/// A new feed key: add `?key=<key>` to a feed URL to include online join links.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct NewFeedKey {
+    pub key_id: String,
+    pub key: String,
+}
+
+/// A label saying who a feed key is for.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct FeedKeyInput {
+    pub label: String,
+}
+
+#[utoipa::path(get, path = "/api/feed-keys", tag = "feeds",
+    responses((status = 200, body = Vec<FeedKey>), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+async fn list_feed_keys(
+    State(state): State<AppState>,
+    _: Organizer,
+) -> Result<axum::Json<Vec<FeedKey>>, AppError> {
+    use sqlx::Row;
+    let rows = sqlx::query(
+        "select token_hash, label, created_at, revoked_at from feed_key order by created_at",
+    )
+    .fetch_all(&state.db.pool)
+    .await?;
+    let keys = rows
+        .iter()
+        .map(|r| {
+            let hash: String = r.try_get("token_hash")?;
+            Ok(FeedKey {
+                key_id: hash[..16].to_string(),
+                label: r.try_get("label")?,
+                created_at: programme::instant(r.try_get("created_at")?),
+                revoked: r.try_get::<Option<i64>, _>("revoked_at")?.is_some(),
+            })
+        })
+        .collect::<Result<_, AppError>>()?;
+    Ok(axum::Json(keys))
+}
+
+#[utoipa::path(post, path = "/api/feed-keys", tag = "feeds", request_body = FeedKeyInput,
+    responses((status = 201, body = NewFeedKey), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn create_feed_key(
+    State(state): State<AppState>,
+    Organizer(staff): Organizer,
+    Json(input): Json<FeedKeyInput>,
+) -> Result<(StatusCode, axum::Json<NewFeedKey>), AppError> {
+    let mut p = programme::Problems::default();
+    p.text("label", &input.label, 100);
+    p.finish()?;
+    let key = crate::auth::new_token();
+    let hash = crate::auth::token_hash(&key);
+    sqlx::query(
+        "insert into feed_key (token_hash, label, created_by, created_at) values ($1, $2, $3, $4)",
+    )
+    .bind(&hash)
+    .bind(input.label.trim())
+    .bind(staff.staff_id)
+    .bind(crate::store::now())
+    .execute(&state.db.pool)
+    .await?;
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(NewFeedKey {
+            key_id: hash[..16].to_string(),
+            key,
+        }),
+    ))
+}
+
+#[utoipa::path(post, path = "/api/feed-keys/{key_id}/revoke", tag = "feeds", params(("key_id" = String, Path)),
+    responses((status = 204, description = "Revoked"), (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn revoke_feed_key(
+    State(state): State<AppState>,
+    _: Organizer,
+    Path(key_id): Path<String>,
+) -> Result<StatusCode, AppError> {
+    if key_id.len() != 16 || !key_id.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return Err(AppError::NotFound);
+    }
+    let done = sqlx::query("update feed_key set revoked_at = $1 where substr(token_hash, 1, 16) = $2 and revoked_at is null")
+        .bind(crate::store::now())
+        .bind(key_id.to_lowercase())
+        .execute(&state.db.pool)
+        .await?;
+    if done.rows_affected() == 0 {
+        return Err(AppError::NotFound);
+    }
+    Ok(StatusCode::NO_CONTENT)
 }

@@ -13,10 +13,13 @@ use serde::Deserialize;
 
 use super::view::{COMMON_ZONES, ConflictView, DayTab, SessionView, day_tabs};
 use super::{Ctx, PageError, local_path, render};
+use crate::domain::recurrence::{OccurrenceStatus, PatternKind};
+use crate::domain::rotation;
 use crate::http::AppState;
 use crate::http::api::day_filter;
 use crate::i18n::{LANG_COOKIE, Lang};
-use crate::programme::{self, MeetingSeries};
+use crate::meetings::{self, Series};
+use crate::programme;
 
 /// The cookie remembering the viewer's chosen time zone (for pages without JavaScript).
 pub const TZ_COOKIE: &str = "tz";
@@ -30,6 +33,8 @@ pub fn router() -> Router<AppState> {
         .route("/events/{slug}", get(show_event))
         .route("/sessions/{session_id}", get(show_session))
         .route("/meetings", get(list_meetings))
+        .route("/meetings/rotation", get(show_rotation))
+        .route("/meetings/{slug}", get(show_meeting_series))
         .route("/lang", get(set_language))
 }
 
@@ -268,10 +273,67 @@ async fn show_session(
     render(&page)
 }
 
-/// A meeting series as the list shows it: the stored rule, its first start in words.
+/// A meeting series as the pages show it: the rule in words and its first start.
 struct SeriesView {
-    series: MeetingSeries,
+    series: Series,
+    rule: String,
     first_start: String,
+}
+
+impl SeriesView {
+    fn new(series: Series, t: &crate::i18n::Translator) -> Self {
+        let first = series.first_start_local;
+        SeriesView {
+            rule: rule_in_words(&series, t),
+            first_start: format!("{}, {}", t.day(&first.date()), first.format("%H:%M")),
+            series,
+        }
+    }
+}
+
+/// "Every month on the first Tuesday at 14:00 (UTC)", in the page language; the raw RRULE for
+/// rules the organizer form cannot express.
+fn rule_in_words(series: &Series, t: &crate::i18n::Translator) -> String {
+    let time = series.first_start_local.format("%H:%M").to_string();
+    let Some(summary) = series.pattern().map(|p| p.describe()) else {
+        return series.rrule.clone();
+    };
+    let weekday = summary
+        .weekday
+        .map(|d| t.get(&format!("weekday-{}", d.number_from_monday())))
+        .unwrap_or_default();
+    let args = |extra: Vec<(&'static str, String)>| {
+        let mut all = vec![
+            ("interval", summary.interval.to_string()),
+            ("time", time.clone()),
+            ("zone", series.time_zone.clone()),
+            ("weekday", weekday.clone()),
+        ];
+        all.extend(extra);
+        all
+    };
+    // Fluent selects plural variants on numbers only; the interval decides the key instead.
+    let key = |base: &str| {
+        if summary.interval == 1 {
+            base.to_string()
+        } else {
+            format!("{base}-n")
+        }
+    };
+    match summary.kind {
+        PatternKind::Weekly => t.with(&key("rule-weekly"), &args(vec![])),
+        PatternKind::MonthlyByWeekday => {
+            let ordinal = t.get(&format!("ordinal-{}", summary.ordinal.unwrap_or(1)));
+            t.with(
+                &key("rule-monthly-weekday"),
+                &args(vec![("ordinal", ordinal)]),
+            )
+        }
+        PatternKind::MonthlyByDate => t.with(
+            &key("rule-monthly-date"),
+            &args(vec![("day", summary.day.unwrap_or(1).to_string())]),
+        ),
+    }
 }
 
 #[derive(Template)]
@@ -281,27 +343,166 @@ struct MeetingsPage {
     series: Vec<SeriesView>,
 }
 
-/// Lists the series from the table. Their upcoming occurrences (`/meetings/{slug}`) come from
-/// the recurrence expansion in `domain::recurrence`, wired in when that module lands.
 async fn list_meetings(State(state): State<AppState>, ctx: Ctx) -> Result<Response, PageError> {
-    let series = programme::list_meeting_series(&state.db)
+    let series = meetings::list_series(&state.db)
         .await?
         .into_iter()
-        .map(|m| {
-            let first_start = match chrono::NaiveDateTime::parse_from_str(
-                &m.first_start_local,
-                "%Y-%m-%dT%H:%M:%S",
-            ) {
-                Ok(at) => format!("{}, {}", ctx.t.day(&at.date()), at.format("%H:%M")),
-                Err(_) => m.first_start_local.clone(),
-            };
-            SeriesView {
-                series: m,
-                first_start,
+        .map(|m| SeriesView::new(m, &ctx.t))
+        .collect();
+    render(&MeetingsPage { ctx, series })
+}
+
+/// One meeting of a series as the page lists it.
+struct OccurrenceView {
+    day: String,
+    host_time: String,
+    utc_time: String,
+    viewer_time: Option<String>,
+    start_iso: String,
+    end_iso: String,
+    status: &'static str,
+    note: String,
+    /// For moved meetings: when the rule had it.
+    originally: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "meeting_series.html")]
+struct MeetingSeriesPage {
+    ctx: Ctx,
+    v: SeriesView,
+    host_tz: String,
+    viewer_tz: String,
+    upcoming: Vec<OccurrenceView>,
+    zones: &'static [&'static str],
+}
+
+#[derive(Deserialize)]
+struct ZoneQuery {
+    tz: Option<String>,
+}
+
+/// A series: its rule in words and its meetings over the next twelve months, moved and
+/// cancelled ones included.
+async fn show_meeting_series(
+    State(state): State<AppState>,
+    ctx: Ctx,
+    jar: CookieJar,
+    Path(slug): Path<String>,
+    Query(q): Query<ZoneQuery>,
+) -> Result<Response, PageError> {
+    let series = meetings::series_by_slug(&state.db, &slug).await?;
+    let (jar, viewer) = viewer_zone(&state, jar, q.tz.as_deref());
+    let host: Tz = programme::parse_zone(&series.time_zone).unwrap_or(Tz::UTC);
+    let from = Utc::now() - chrono::Duration::days(1);
+    let occurrences = meetings::series_occurrences(
+        &state.db,
+        &series,
+        from,
+        from + chrono::Duration::days(366),
+        24,
+    )
+    .await?;
+    let upcoming = occurrences
+        .iter()
+        .map(|o| {
+            let local = o.starts_at.with_timezone(&host);
+            OccurrenceView {
+                day: ctx.t.day(&local.date_naive()),
+                host_time: super::view::span(o.starts_at, o.ends_at, &host),
+                utc_time: super::view::span(o.starts_at, o.ends_at, &Tz::UTC),
+                viewer_time: viewer
+                    .filter(|v| *v != host)
+                    .map(|v| super::view::span(o.starts_at, o.ends_at, &v)),
+                start_iso: o
+                    .starts_at
+                    .to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                end_iso: o.ends_at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true),
+                status: match o.status {
+                    OccurrenceStatus::Scheduled => "scheduled",
+                    OccurrenceStatus::Moved => "moved",
+                    OccurrenceStatus::Cancelled => "cancelled",
+                },
+                note: o.note.clone(),
+                originally: (o.status == OccurrenceStatus::Moved).then(|| {
+                    let was = o.original_start.with_timezone(&host);
+                    format!("{}, {}", ctx.t.day(&was.date_naive()), was.format("%H:%M"))
+                }),
             }
         })
         .collect();
-    render(&MeetingsPage { ctx, series })
+    let page = MeetingSeriesPage {
+        host_tz: series.time_zone.clone(),
+        viewer_tz: viewer.map(|v| v.name().to_string()).unwrap_or_default(),
+        v: SeriesView::new(series, &ctx.t),
+        upcoming,
+        zones: COMMON_ZONES,
+        ctx,
+    };
+    Ok((jar, render(&page)?).into_response())
+}
+
+#[derive(Deserialize)]
+struct RotationQuery {
+    zones: Option<String>,
+    slots: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "rotation.html")]
+struct RotationPage {
+    ctx: Ctx,
+    zones: String,
+    slots: usize,
+    error: Option<String>,
+    rotation: Option<rotation::Rotation>,
+}
+
+/// The fair-rotation helper: members' zones in, rotating call times out. A GET form, so it
+/// works without script and its answer can be bookmarked and shared with the coalition.
+async fn show_rotation(ctx: Ctx, Query(q): Query<RotationQuery>) -> Result<Response, PageError> {
+    let zones_text = q.zones.clone().unwrap_or_default();
+    let slots = q
+        .slots
+        .as_deref()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(3usize);
+    let mut page = RotationPage {
+        zones: zones_text.clone(),
+        slots,
+        error: None,
+        rotation: None,
+        ctx,
+    };
+    if q.zones.is_some() {
+        let mut members: Vec<rotation::Member> = Vec::new();
+        for name in zones_text
+            .split([',', '\n', ' '])
+            .map(str::trim)
+            .filter(|z| !z.is_empty())
+        {
+            match programme::parse_zone(name) {
+                Ok(tz) => match members.iter_mut().find(|m| m.time_zone == tz) {
+                    Some(m) => m.weight += 1,
+                    None => members.push(rotation::Member {
+                        time_zone: tz,
+                        weight: 1,
+                    }),
+                },
+                Err(e) => {
+                    page.error = Some(e);
+                    break;
+                }
+            }
+        }
+        if page.error.is_none() {
+            match rotation::propose_rotation(&members, slots, Utc::now().date_naive(), 60) {
+                Ok(r) => page.rotation = Some(r),
+                Err(e) => page.error = Some(e.to_string()),
+            }
+        }
+    }
+    render(&page)
 }
 
 #[derive(Deserialize)]

@@ -191,3 +191,17 @@ region-asia_pacific = مجموعة دول آسيا والمحيط الهادئ
 region-eastern_european = مجموعة دول أوروبا الشرقية
 region-grulac = مجموعة دول أمريكا اللاتينية والكاريبي
 region-weog = مجموعة دول أوروبا الغربية ودول أخرى
+
+## الاجتماعات المتكررة والتناوب
+ordinal-1 = الأول
+ordinal-2 = الثاني
+ordinal-3 = الثالث
+ordinal-4 = الرابع
+ordinal--1 = الأخير
+meeting-upcoming = الاجتماعات القادمة
+meeting-none-upcoming = لا توجد اجتماعات خلال الاثني عشر شهرًا القادمة.
+occurrence-moved = نُقل
+occurrence-cancelled = أُلغي
+occurrence-scheduled = مقرر
+rotation-link = توزيع أوقات الاجتماعات بإنصاف بين المناطق الزمنية
+rotation-heading = التناوب المنصف لأوقات الاجتماعات

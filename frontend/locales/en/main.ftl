@@ -302,3 +302,35 @@ region-asia_pacific = Asia-Pacific Group
 region-eastern_european = Eastern European Group
 region-grulac = Latin American and Caribbean Group (GRULAC)
 region-weog = Western European and Others Group (WEOG)
+
+## Recurring meetings and the rotation helper
+rule-weekly = Every week on { $weekday } at { $time } ({ $zone })
+rule-weekly-n = Every { $interval } weeks on { $weekday } at { $time } ({ $zone })
+rule-monthly-weekday = Every month on the { $ordinal } { $weekday } at { $time } ({ $zone })
+rule-monthly-weekday-n = Every { $interval } months on the { $ordinal } { $weekday } at { $time } ({ $zone })
+rule-monthly-date = Every month on day { $day } at { $time } ({ $zone })
+rule-monthly-date-n = Every { $interval } months on day { $day } at { $time } ({ $zone })
+ordinal-1 = first
+ordinal-2 = second
+ordinal-3 = third
+ordinal-4 = fourth
+ordinal--1 = last
+meeting-subscribe = Subscribe to this series in your calendar (iCalendar)
+meeting-upcoming = Upcoming meetings
+meeting-none-upcoming = No meetings in the next twelve months.
+meeting-originally = originally { $when }
+occurrence-moved = Moved
+occurrence-cancelled = Cancelled
+occurrence-scheduled = Scheduled
+rotation-link = Plan fair call times across time zones
+rotation-heading = Fair rotation of call times
+rotation-intro = List where the members are, and Plenary proposes call times to rotate between, so that early mornings and late nights are shared across regions rather than always falling on the same ones.
+rotation-zones = Members' time zones
+rotation-zones-hint = One IANA zone per member, separated by new lines or commas, e.g. Europe/Zurich, Africa/Nairobi, America/New_York.
+rotation-slots = How many call times to rotate between
+rotation-propose = Propose call times
+rotation-proposal = Proposed call times
+rotation-slot = { $time } UTC
+rotation-local = Local time
+rotation-inconvenience = Inconvenience (0 = within office hours)
+rotation-burden = Total inconvenience per zone over the rotation

@@ -197,3 +197,25 @@ region-asia_pacific = Groupe Asie-Pacifique
 region-eastern_european = Groupe des États d’Europe orientale
 region-grulac = Groupe des États d’Amérique latine et des Caraïbes (GRULAC)
 region-weog = Groupe des États d’Europe occidentale et autres États (WEOG)
+
+## Réunions récurrentes et rotation
+rule-weekly = Chaque semaine le { $weekday } à { $time } ({ $zone })
+rule-weekly-n = Toutes les { $interval } semaines le { $weekday } à { $time } ({ $zone })
+rule-monthly-weekday = Chaque mois le { $ordinal } { $weekday } à { $time } ({ $zone })
+rule-monthly-weekday-n = Tous les { $interval } mois le { $ordinal } { $weekday } à { $time } ({ $zone })
+rule-monthly-date = Chaque mois le { $day } à { $time } ({ $zone })
+rule-monthly-date-n = Tous les { $interval } mois le { $day } à { $time } ({ $zone })
+ordinal-1 = premier
+ordinal-2 = deuxième
+ordinal-3 = troisième
+ordinal-4 = quatrième
+ordinal--1 = dernier
+meeting-subscribe = S'abonner à cette série dans votre agenda (iCalendar)
+meeting-upcoming = Prochaines réunions
+meeting-none-upcoming = Aucune réunion dans les douze prochains mois.
+meeting-originally = initialement { $when }
+occurrence-moved = Déplacée
+occurrence-cancelled = Annulée
+occurrence-scheduled = Prévue
+rotation-link = Répartir équitablement les horaires entre fuseaux
+rotation-heading = Rotation équitable des horaires d'appel
