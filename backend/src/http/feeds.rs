@@ -2,6 +2,8 @@
 //! and a personal "my schedule" behind a secret link. Online join links appear only when the
 //! feed is opened with an organizer-issued feed key (`?key=…`).
 
+use std::collections::HashMap;
+
 use axum::Router;
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderValue, header};
@@ -66,7 +68,12 @@ fn host(state: &AppState) -> &str {
 }
 
 /// A session as a calendar entry.
-fn session_entry(state: &AppState, s: &Session, venue: &str, with_join_link: bool) -> FeedEvent {
+fn session_entry(
+    state: &AppState,
+    s: &Session,
+    location: String,
+    with_join_link: bool,
+) -> FeedEvent {
     let mut description = String::new();
     if !s.description.is_empty() {
         description.push_str(&s.description);
@@ -92,11 +99,6 @@ fn session_entry(state: &AppState, s: &Session, venue: &str, with_join_link: boo
         }
     }
     description.push_str(&format!("\nProgramme: {page}"));
-    let location = match (&s.room_name, venue.is_empty()) {
-        (Some(room), false) => format!("{room}, {venue}"),
-        (Some(room), true) => room.clone(),
-        (None, _) => venue.to_string(),
-    };
     let mut categories = vec![s.type_name.clone()];
     if !s.track.is_empty() {
         categories.push(s.track.clone());
@@ -118,23 +120,31 @@ fn session_entry(state: &AppState, s: &Session, venue: &str, with_join_link: boo
     }
 }
 
-/// The venue line for an event's sessions.
-async fn venue_of(state: &AppState, venue_id: Option<i64>) -> Result<String, AppError> {
-    let Some(id) = venue_id else {
-        return Ok(String::new());
-    };
-    Ok(programme::list_venues(&state.db)
+/// "Room, Venue, City, Country" for each room, so entries say where to go.
+async fn room_locations(state: &AppState) -> Result<HashMap<i64, String>, AppError> {
+    let venues: HashMap<i64, String> = programme::list_venues(&state.db)
         .await?
         .into_iter()
-        .find(|v| v.venue_id == id)
         .map(|v| {
-            [v.name, v.city, v.country]
+            let line = [v.name, v.city, v.country]
                 .into_iter()
                 .filter(|p| !p.is_empty())
                 .collect::<Vec<_>>()
-                .join(", ")
+                .join(", ");
+            (v.venue_id, line)
         })
-        .unwrap_or_default())
+        .collect();
+    Ok(programme::list_rooms(&state.db, None)
+        .await?
+        .into_iter()
+        .map(|r| {
+            let line = match venues.get(&r.venue_id) {
+                Some(v) if !v.is_empty() => format!("{}, {v}", r.name),
+                _ => r.name,
+            };
+            (r.room_id, line)
+        })
+        .collect())
 }
 
 fn ics(feed: &Feed, filename: &str, private: bool) -> Response {
@@ -182,20 +192,18 @@ async fn sessions_feed(
         },
     )
     .await?;
-    let mut venues = std::collections::HashMap::new();
-    let mut out = Vec::with_capacity(sessions.len());
-    for s in &sessions {
-        let venue = match venues.get(&s.event_id) {
-            Some(v) => v,
-            None => {
-                let event = programme::event_by_id(&state.db, s.event_id).await?;
-                let v = venue_of(state, event.venue_id).await?;
-                venues.entry(s.event_id).or_insert(v)
-            }
-        };
-        out.push(session_entry(state, s, venue, with_join));
-    }
-    Ok(out)
+    let locations = room_locations(state).await?;
+    Ok(sessions
+        .iter()
+        .map(|s| {
+            let location = s
+                .room_id
+                .and_then(|id| locations.get(&id))
+                .cloned()
+                .unwrap_or_default();
+            session_entry(state, s, location, with_join)
+        })
+        .collect())
 }
 
 async fn event_feed(

@@ -15,5 +15,6 @@ mod binary;
 mod browser;
 mod conflicts;
 mod durability;
+mod feeds;
 mod health;
 mod programme;
