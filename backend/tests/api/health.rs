@@ -74,6 +74,15 @@ async fn the_openapi_document_lists_every_api_route(app: TestApp) {
         ("/api/people", "get"),
         ("/api/people", "post"),
         ("/api/people/{person_id}/unavailability", "post"),
+        ("/api/series", "get"),
+        ("/api/series", "post"),
+        ("/api/series/{slug}", "get"),
+        ("/api/series/{slug}/occurrences", "get"),
+        ("/api/series/{slug}/exceptions", "post"),
+        ("/api/rotation", "post"),
+        ("/api/feed-keys", "get"),
+        ("/api/feed-keys", "post"),
+        ("/api/feed-keys/{key_id}/revoke", "post"),
     ];
     let paths = doc["paths"]
         .as_object()
