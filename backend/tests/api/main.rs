@@ -16,4 +16,5 @@ mod browser;
 mod conflicts;
 mod durability;
 mod health;
+mod pages_browser;
 mod programme;
