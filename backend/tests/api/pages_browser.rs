@@ -467,6 +467,9 @@ async fn an_organizer_is_told_a_room_is_double_booked_and_can_save_only_with_a_r
         );
         assert!(summary.contains("Nothing was saved"), "{summary}");
         assert_eq!(sessions_titled(&app, title).await, 0, "nothing was saved");
+        let mut problems = Vec::new();
+        check_axe(&client, "the session form with a conflict", &mut problems).await;
+        assert!(problems.is_empty(), "{}", problems.join("\n"));
         // What was typed is still there.
         assert_eq!(
             field(&client, "Title").await.prop("value").await.unwrap(),
