@@ -29,8 +29,27 @@ const CHROMIUM_ARGS: &[&str] = &[
     "--disable-background-networking",
     "--disable-component-update",
     "--disable-sync",
-    "--window-size=1280,900",
 ];
+
+/// How to launch Chromium: its time zone and window size.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// An IANA zone for the browser (`TZ` on chromedriver, which Chromium inherits); `None`
+    /// keeps the machine's zone.
+    pub time_zone: Option<&'static str>,
+    /// The window's width and height in CSS pixels; below 500 px wide (smaller than a headless
+    /// window can be) a phone of that size is emulated.
+    pub window: (u32, u32),
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            time_zone: None,
+            window: (1280, 900),
+        }
+    }
+}
 
 fn skip(why: &str) {
     crate::helpers::skip(&format!("SKIPPED (browser): {why}"));
@@ -67,6 +86,11 @@ impl Browser {
     /// Starts chromedriver on a free port and opens a session; `None` (after saying why on
     /// stderr) when Chromium or chromedriver is not installed.
     pub async fn start() -> Option<Browser> {
+        Browser::start_with(Options::default()).await
+    }
+
+    /// As [`Browser::start`], with a chosen time zone and window size.
+    pub async fn start_with(options: Options) -> Option<Browser> {
         if !Path::new(CHROMIUM).is_file() {
             skip(&format!(
                 "{CHROMIUM} not found; apt-get install chromium chromium-driver"
@@ -81,7 +105,11 @@ impl Browser {
             .and_then(|l| l.local_addr())
             .expect("a free port")
             .port();
-        let driver = Command::new(&chromedriver)
+        let mut command = Command::new(&chromedriver);
+        if let Some(zone) = options.time_zone {
+            command.env("TZ", zone);
+        }
+        let driver = command
             .arg(format!("--port={port}"))
             .stdout(Stdio::null())
             .stderr(Stdio::null())
@@ -94,12 +122,21 @@ impl Browser {
         let profile = tempfile::tempdir().expect("a profile directory");
         let mut args: Vec<String> = CHROMIUM_ARGS.iter().map(|a| a.to_string()).collect();
         args.push(format!("--user-data-dir={}", profile.path().display()));
+        args.push(format!(
+            "--window-size={},{}",
+            options.window.0, options.window.1
+        ));
         let mut caps = serde_json::Map::new();
         caps.insert("browserName".into(), json!("chrome"));
-        caps.insert(
-            "goog:chromeOptions".into(),
-            json!({"binary": CHROMIUM, "args": args}),
-        );
+        let mut chrome = json!({"binary": CHROMIUM, "args": args});
+        // Headless windows are at least 500 px wide; a phone-sized viewport is emulated.
+        if options.window.0 < 500 {
+            chrome["mobileEmulation"] = json!({"deviceMetrics": {
+                "width": options.window.0, "height": options.window.1,
+                "pixelRatio": 2.0, "mobile": true, "touch": true,
+            }});
+        }
+        caps.insert("goog:chromeOptions".into(), chrome);
         let client = ClientBuilder::native()
             .capabilities(caps)
             .connect(&url)

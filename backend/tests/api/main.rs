@@ -17,4 +17,5 @@ mod conflicts;
 mod durability;
 mod feeds;
 mod health;
+mod pages_browser;
 mod programme;

@@ -1,0 +1,605 @@
+//! The programme pages in a real headless Chromium against the real server, with the demo data:
+//! what a visitor sees and clicks, the language switch, an organizer's form, accessibility
+//! (axe-core) and a phone-width layout.
+//!
+//! These run on SQLite only. They test what the browser shows and does (markup, scripts,
+//! cookies, layout); the database underneath is the same code path the `both!` API tests
+//! already cover on PostgreSQL, and a second Chromium per test would double the slowest part
+//! of the suite for no new coverage.
+
+use std::future::Future;
+use std::time::Duration;
+
+use fantoccini::elements::Element;
+use fantoccini::{Client, Locator};
+use serde_json::{Value, json};
+
+use crate::browser::{Browser, Options, axe_check};
+use crate::helpers::{Backend, TestApp};
+
+/// How long to wait for something a page should show soon.
+const WAIT: Duration = Duration::from_secs(15);
+
+/// The demo's host zone is Europe/Oslo; the browser is put elsewhere so the viewer-time
+/// script has something to add.
+const VIEWER_ZONE: &str = "America/New_York";
+
+// ---------------------------------------------------------------------------------------------
+// Running a test: a fresh server with the demo programme, and a browser
+
+/// Runs `test` on a SQLite app holding the demo data, with a browser started with `options`.
+async fn with_demo<F, Fut>(options: Options, test: F)
+where
+    F: FnOnce(TestApp, Client) -> Fut + Send + 'static,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    crate::helpers::run(
+        move |app: TestApp| async move {
+            plenary::seed::load(&app.db)
+                .await
+                .expect("the demo data loads into a fresh database");
+            let Some(browser) = Browser::start_with(options).await else {
+                return;
+            };
+            browser.run(move |client| test(app, client)).await;
+        },
+        Backend::Sqlite,
+    )
+    .await;
+}
+
+fn in_new_york() -> Options {
+    Options {
+        time_zone: Some(VIEWER_ZONE),
+        ..Options::default()
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reading and driving pages the way a person does
+
+async fn open(client: &Client, app: &TestApp, path: &str) {
+    client
+        .goto(&format!("{}{path}", app.address))
+        .await
+        .unwrap_or_else(|e| panic!("open {path}: {e}"));
+}
+
+/// Waits (at most [`WAIT`]) until `script` (a JS expression) is truthy; panics saying `what`.
+async fn wait_until(client: &Client, what: &str, script: &str) {
+    let deadline = tokio::time::Instant::now() + WAIT;
+    let check = format!("return Boolean({script});");
+    loop {
+        // A navigation in progress can make a script fail; that only means "not yet".
+        if let Ok(Value::Bool(true)) = client.execute(&check, Vec::new()).await {
+            return;
+        }
+        if tokio::time::Instant::now() >= deadline {
+            let url = client.current_url().await.map(|u| u.to_string());
+            let body = text(client, "body").await;
+            panic!("waited {WAIT:?} for {what} ({script}); at {url:?} the page says:\n{body}");
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// Waits until the page's path (and query) is `path_and_query`-prefixed.
+async fn wait_for_path(client: &Client, prefix: &str) {
+    wait_until(
+        client,
+        &format!("a page at {prefix}"),
+        &format!(
+            "document.readyState === 'complete' && (location.pathname + location.search).startsWith({})",
+            json!(prefix)
+        ),
+    )
+    .await;
+}
+
+/// The visible text of the first element matching `css`, or "" when there is none.
+async fn text(client: &Client, css: &str) -> String {
+    match client.find(Locator::Css(css)).await {
+        Ok(element) => element.text().await.unwrap_or_default(),
+        Err(_) => String::new(),
+    }
+}
+
+async fn eval(client: &Client, script: &str) -> Value {
+    client
+        .execute(script, Vec::new())
+        .await
+        .unwrap_or_else(|e| panic!("run {script}: {e}"))
+}
+
+/// The form control a `<label>` with exactly this text names.
+async fn field(client: &Client, label: &str) -> Element {
+    let xpath = format!("//label[normalize-space()={}]", xpath_literal(label));
+    let label_element = client
+        .find(Locator::XPath(&xpath))
+        .await
+        .unwrap_or_else(|e| panic!("a label {label:?}: {e}"));
+    let id = label_element
+        .attr("for")
+        .await
+        .expect("the label's for")
+        .unwrap_or_else(|| panic!("the label {label:?} names its field with for="));
+    client
+        .find(Locator::Id(&id))
+        .await
+        .unwrap_or_else(|e| panic!("the field #{id} labelled {label:?}: {e}"))
+}
+
+/// Types `value` into the field labelled `label`, replacing what was there.
+async fn fill(client: &Client, label: &str, value: &str) {
+    let input = field(client, label).await;
+    input.clear().await.expect("clear a field");
+    input.send_keys(value).await.expect("type into a field");
+}
+
+/// Picks the option whose text starts with `option` in the select labelled `label`.
+async fn choose(client: &Client, label: &str, option: &str) {
+    let select = field(client, label).await;
+    let xpath = format!(
+        ".//option[starts-with(normalize-space(), {})]",
+        xpath_literal(option)
+    );
+    select
+        .find(Locator::XPath(&xpath))
+        .await
+        .unwrap_or_else(|e| panic!("an option {option:?} under {label:?}: {e}"))
+        .click()
+        .await
+        .expect("pick an option");
+}
+
+/// A time typed into an `<input type=time>` the way a person does: hours, minutes, and the
+/// AM/PM marker when the browser's locale shows one.
+async fn fill_time(client: &Client, label: &str, hh_mm: &str) {
+    let input = field(client, label).await;
+    let (h, m) = hh_mm.split_once(':').expect("HH:MM");
+    input.click().await.expect("focus the time field");
+    input
+        .send_keys(&format!("{h}{m}"))
+        .await
+        .expect("type a time");
+    let value = input
+        .prop("value")
+        .await
+        .expect("the value")
+        .unwrap_or_default();
+    if value != hh_mm {
+        // A 12-hour locale waits for AM or PM.
+        let hour: u32 = h.parse().expect("an hour");
+        input
+            .send_keys(if hour >= 12 { "P" } else { "A" })
+            .await
+            .expect("type AM/PM");
+    }
+    let value = input
+        .prop("value")
+        .await
+        .expect("the value")
+        .unwrap_or_default();
+    assert_eq!(
+        value, hh_mm,
+        "the time field {label:?} holds what was typed"
+    );
+}
+
+async fn click_link(client: &Client, link_text: &str) {
+    client
+        .find(Locator::LinkText(link_text))
+        .await
+        .unwrap_or_else(|e| panic!("a link {link_text:?}: {e}"))
+        .click()
+        .await
+        .expect("click a link");
+}
+
+async fn click_css(client: &Client, css: &str) {
+    client
+        .find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("an element {css}: {e}"))
+        .click()
+        .await
+        .expect("click");
+}
+
+/// `text` as an XPath string literal.
+fn xpath_literal(text: &str) -> String {
+    if !text.contains('\'') {
+        format!("'{text}'")
+    } else if !text.contains('"') {
+        format!("\"{text}\"")
+    } else {
+        let parts: Vec<String> = text.split('\'').map(|p| format!("'{p}'")).collect();
+        format!("concat({})", parts.join(", \"'\", "))
+    }
+}
+
+/// Switches the page's language by clicking the switch in the header.
+async fn switch_language(client: &Client, code: &str) {
+    click_css(client, &format!(".lang-switch a[hreflang={code}]")).await;
+    wait_until(
+        client,
+        &format!("the page in {code}"),
+        &format!(
+            "document.readyState === 'complete' && document.documentElement.lang === {}",
+            json!(code)
+        ),
+    )
+    .await;
+}
+
+/// The id of the demo's workshop with `number` (e.g. 101 for "WS #101").
+async fn demo_workshop_id(app: &TestApp, number: i64) -> i64 {
+    sqlx::query_scalar(
+        "select s.session_id from session s join session_type t using (session_type_id) \
+         where t.code = 'WS' and s.number = $1",
+    )
+    .bind(number)
+    .fetch_one(&app.db.pool)
+    .await
+    .unwrap_or_else(|e| panic!("the demo holds WS #{number}: {e}"))
+}
+
+// ---------------------------------------------------------------------------------------------
+// 1. The programme
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_visitor_finds_a_session_through_the_programme_in_host_time_utc_and_their_own_time() {
+    with_demo(in_new_york(), |app, client| async move {
+        open(&client, &app, "/").await;
+        click_link(&client, "Internet Governance Forum 2025").await;
+        wait_for_path(&client, "/events/igf-2025").await;
+
+        let tabs = client
+            .find_all(Locator::Css("nav.tabs a"))
+            .await
+            .expect("day tabs");
+        assert_eq!(tabs.len(), 5, "one tab per day, 23 to 27 June");
+        let notice = text(&client, "#tz-info").await;
+        assert!(notice.contains("Europe/Oslo"), "{notice}");
+
+        // Day 1 (24 June): the second tab.
+        tabs[1].click().await.expect("click the second day");
+        wait_for_path(&client, "/events/igf-2025?day=2025-06-24").await;
+        let current = text(&client, "nav.tabs a[aria-current=page]").await;
+        let second = tabs_text(&client, 1).await;
+        assert_eq!(current, second, "the clicked tab is marked current");
+
+        let row = row_text(&client, "WS #101").await;
+        assert!(row.contains("Age assurance without surveillance"), "{row}");
+        assert!(row.contains("11:45"), "host (Oslo) time: {row}");
+        assert!(row.contains("09:45") && row.contains("UTC"), "UTC: {row}");
+        assert!(row.contains("Workshop Room 1"), "{row}");
+
+        // The viewer-time module: Chromium runs in New York, so 11:45 Oslo is 05:45 there.
+        wait_until(
+            &client,
+            "the notice that the viewer's zone differs",
+            "!document.querySelector('.tz-js-notice').hidden",
+        )
+        .await;
+        let js_notice = text(&client, ".tz-js-notice").await;
+        assert!(js_notice.contains(VIEWER_ZONE), "{js_notice}");
+        let row = row_text(&client, "WS #101").await;
+        assert!(row.contains("Your time:") && row.contains("05:45"), "{row}");
+
+        click_link_containing(&client, "Age assurance without surveillance").await;
+        wait_for_path(&client, "/sessions/").await;
+        let heading = text(&client, "h1").await;
+        assert!(heading.contains("WS #101"), "{heading}");
+        let people = text(&client, "section[aria-labelledby=people-heading]").await;
+        assert!(people.contains("People"), "{people}");
+        let roles = client
+            .find_all(Locator::Css("section[aria-labelledby=people-heading] h3"))
+            .await
+            .expect("role headings");
+        assert!(!roles.is_empty(), "the session lists people by role");
+        wait_until(
+            &client,
+            "the viewer's time on the session page",
+            "document.querySelector('.times .viewer-time') !== null",
+        )
+        .await;
+        let when = text(&client, "#tz-info").await;
+        assert!(
+            when.contains("05:45") && when.contains(VIEWER_ZONE),
+            "{when}"
+        );
+    })
+    .await;
+}
+
+async fn tabs_text(client: &Client, index: usize) -> String {
+    let tabs = client
+        .find_all(Locator::Css("nav.tabs a"))
+        .await
+        .expect("day tabs");
+    tabs[index].text().await.expect("a tab's text")
+}
+
+/// The text of the programme row holding the session labelled `label`.
+async fn row_text(client: &Client, label: &str) -> String {
+    let xpath = format!(
+        "//tr[.//span[@class='label' and normalize-space()={}]]",
+        xpath_literal(label)
+    );
+    client
+        .find(Locator::XPath(&xpath))
+        .await
+        .unwrap_or_else(|e| panic!("a programme row for {label}: {e}"))
+        .text()
+        .await
+        .expect("the row's text")
+}
+
+async fn click_link_containing(client: &Client, words: &str) {
+    client
+        .find(Locator::XPath(&format!(
+            "//a[contains(normalize-space(), {})]",
+            xpath_literal(words)
+        )))
+        .await
+        .unwrap_or_else(|e| panic!("a link with {words:?}: {e}"))
+        .click()
+        .await
+        .expect("click a link");
+}
+
+// ---------------------------------------------------------------------------------------------
+// 2. The language switch
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_language_switch_shows_french_then_arabic_right_to_left() {
+    with_demo(Options::default(), |app, client| async move {
+        open(&client, &app, "/events/igf-2025").await;
+        assert_eq!(
+            eval(&client, "return document.documentElement.lang").await,
+            "en"
+        );
+
+        switch_language(&client, "fr").await;
+        wait_for_path(&client, "/events/igf-2025").await;
+        let days = eval(
+            &client,
+            "return document.querySelector('nav.tabs').getAttribute('aria-label')",
+        )
+        .await;
+        assert_eq!(days, "Jours de l’événement");
+        assert_eq!(text(&client, "th[scope=col]").await, "Heure");
+        assert_eq!(
+            eval(&client, "return document.documentElement.dir").await,
+            "ltr"
+        );
+
+        open(&client, &app, "/").await;
+        assert_eq!(text(&client, "#events-heading").await, "Événements");
+
+        switch_language(&client, "ar").await;
+        assert_eq!(
+            eval(&client, "return document.documentElement.dir").await,
+            "rtl"
+        );
+        assert_eq!(
+            eval(&client, "return document.documentElement.lang").await,
+            "ar"
+        );
+        assert_eq!(text(&client, "#events-heading").await, "الفعاليات");
+    })
+    .await;
+}
+
+// ---------------------------------------------------------------------------------------------
+// 3. An organizer's session form
+
+const ORGANIZER_EMAIL: &str = "organizer@example.org";
+const ORGANIZER_PASSWORD: &str = "a long and unguessable passphrase";
+
+async fn create_organizer(app: &TestApp) {
+    plenary::auth::create_staff(
+        &app.db,
+        ORGANIZER_EMAIL,
+        "Olga Organizer",
+        plenary::domain::schedule::StaffRole::Organizer,
+        ORGANIZER_PASSWORD,
+    )
+    .await
+    .expect("create an organizer");
+}
+
+/// Logs in through the login form, as a person types it, and waits for `then`.
+async fn log_in(client: &Client, app: &TestApp, next: &str) {
+    open(client, app, &format!("/login?next={next}")).await;
+    fill(client, "E-mail address", ORGANIZER_EMAIL).await;
+    fill(client, "Password", ORGANIZER_PASSWORD).await;
+    click_css(client, "form[action='/login'] button[type=submit]").await;
+    wait_for_path(client, next).await;
+}
+
+async fn sessions_titled(app: &TestApp, title: &str) -> i64 {
+    sqlx::query_scalar("select count(*) from session where title = $1")
+        .bind(title)
+        .fetch_one(&app.db.pool)
+        .await
+        .expect("count sessions")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_organizer_is_told_a_room_is_double_booked_and_can_save_only_with_a_reason() {
+    with_demo(Options::default(), |app, client| async move {
+        create_organizer(&app).await;
+        log_in(&client, &app, "/organize").await;
+        let cookie = client
+            .get_named_cookie(plenary::auth::SESSION_COOKIE)
+            .await
+            .expect("Chromium kept the __Host- login cookie from http://127.0.0.1");
+        assert_eq!(cookie.secure(), Some(true));
+
+        open(&client, &app, "/organize/events/igf-2025/sessions/new").await;
+        let title = "Children's data in edtech platforms";
+        choose(&client, "Session type", "Workshop").await;
+        fill(&client, "Number", "299").await;
+        fill(&client, "Title", title).await;
+        // WS #101 holds Workshop Room 1 on 24 June, 11:45–13:15 Oslo time.
+        choose(&client, "Room", "Workshop Room 1").await;
+        choose_value(&client, "Day", "2025-06-24").await;
+        fill_time(&client, "Start time", "12:00").await;
+        choose(&client, "Duration", "60").await;
+        click_css(&client, "form.stack button[type=submit]").await;
+
+        wait_until(
+            &client,
+            "the conflict summary",
+            "document.readyState === 'complete' && document.querySelector('.error-summary') !== null",
+        )
+        .await;
+        let summary = text(&client, ".error-summary").await;
+        assert!(
+            summary.contains("This change conflicts with the programme"),
+            "{summary}"
+        );
+        assert!(
+            summary.contains("Workshop Room 1") && summary.contains("WS #101"),
+            "names the room and the other session: {summary}"
+        );
+        assert!(summary.contains("Nothing was saved"), "{summary}");
+        assert_eq!(sessions_titled(&app, title).await, 0, "nothing was saved");
+        let mut problems = Vec::new();
+        check_axe(&client, "the session form with a conflict", &mut problems).await;
+        assert!(problems.is_empty(), "{}", problems.join("\n"));
+        // What was typed is still there.
+        assert_eq!(
+            field(&client, "Title").await.prop("value").await.unwrap(),
+            Some(title.to_string())
+        );
+
+        click_css(&client, "#override").await;
+        fill(&client, "Reason for the override", "Room shared by agreement with WS #101").await;
+        click_css(&client, "form.stack button[type=submit]").await;
+        wait_for_path(&client, "/sessions/").await;
+        let heading = text(&client, "h1").await;
+        assert!(heading.contains("WS #299") && heading.contains(title), "{heading}");
+        let notice = text(&client, ".notice.success").await;
+        assert!(!notice.is_empty(), "the page says it was saved");
+        assert_eq!(sessions_titled(&app, title).await, 1);
+    })
+    .await;
+}
+
+/// Picks the option with `value` in the select labelled `label`.
+async fn choose_value(client: &Client, label: &str, value: &str) {
+    field(client, label)
+        .await
+        .select_by_value(value)
+        .await
+        .unwrap_or_else(|e| panic!("the option {value} under {label:?}: {e}"));
+}
+
+// ---------------------------------------------------------------------------------------------
+// 4. Accessibility
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn every_page_passes_axe_without_serious_problems_in_english_and_arabic() {
+    with_demo(Options::default(), |app, client| async move {
+        let session = demo_workshop_id(&app, 101).await;
+        create_organizer(&app).await;
+        log_in(&client, &app, "/organize").await;
+        let pages = [
+            "/".to_string(),
+            "/events/igf-2025?day=2025-06-24".into(),
+            format!("/sessions/{session}"),
+            "/meetings".into(),
+            "/meetings/dc-cos-monthly-call".into(),
+            "/meetings/rotation?zones=Europe/Zurich%0AAfrica/Nairobi&slots=2".into(),
+        ];
+        let mut problems = Vec::new();
+        for lang in ["en", "ar"] {
+            open(&client, &app, "/").await;
+            switch_language(&client, lang).await;
+            for page in &pages {
+                open(&client, &app, page).await;
+                check_axe(&client, &format!("{page} ({lang})"), &mut problems).await;
+            }
+            // The session form after a submit with errors: nothing filled in.
+            open(&client, &app, "/organize/events/igf-2025/sessions/new").await;
+            click_css(&client, "form.stack button[type=submit]").await;
+            wait_until(
+                &client,
+                "the form's error summary",
+                "document.readyState === 'complete' && document.querySelector('.error-summary') !== null",
+            )
+            .await;
+            check_axe(&client, &format!("the session form with errors ({lang})"), &mut problems)
+                .await;
+        }
+        // The login page, signed out.
+        client.delete_all_cookies().await.expect("sign out");
+        for lang in ["en", "ar"] {
+            open(&client, &app, "/login").await;
+            switch_language(&client, lang).await;
+            check_axe(&client, &format!("/login ({lang})"), &mut problems).await;
+        }
+        assert!(problems.is_empty(), "{}", problems.join("\n"));
+    })
+    .await;
+}
+
+/// Runs axe on the current page and adds each serious or critical problem to `problems`.
+async fn check_axe(client: &Client, page: &str, problems: &mut Vec<String>) {
+    let Some(violations) = axe_check(client).await else {
+        return;
+    };
+    for v in violations {
+        let targets: Vec<String> = v
+            .nodes
+            .iter()
+            .map(|n| n["target"].to_string())
+            .take(5)
+            .collect();
+        problems.push(format!(
+            "{page}: {} ({}): {} at {}",
+            v.id,
+            v.impact.unwrap_or_default(),
+            v.help,
+            targets.join(", ")
+        ));
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// 5. A phone
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_programme_fits_a_360_px_phone_without_sideways_scrolling() {
+    let phone = Options {
+        window: (360, 800),
+        ..Options::default()
+    };
+    with_demo(phone, |app, client| async move {
+        for lang in ["en", "ar"] {
+            open(&client, &app, "/events/igf-2025?day=2025-06-24").await;
+            switch_language(&client, lang).await;
+            let width = eval(&client, "return window.innerWidth").await;
+            assert!(
+                width.as_u64().is_some_and(|w| w <= 360),
+                "the viewport is a phone's: {width}"
+            );
+            let scroll = eval(&client, "return document.documentElement.scrollWidth").await;
+            assert!(
+                scroll.as_u64().is_some_and(|w| w <= 360),
+                "no sideways scrolling in {lang}: scrollWidth {scroll}; wider elements: {}",
+                eval(
+                    &client,
+                    "return [...document.querySelectorAll('body *')]
+                        .filter(e => e.getBoundingClientRect().right > 360.5 || e.getBoundingClientRect().left < -0.5)
+                        .slice(0, 8).map(e => e.tagName + '.' + e.className).join(', ')"
+                )
+                .await
+            );
+        }
+    })
+    .await;
+}
