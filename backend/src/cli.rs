@@ -126,10 +126,12 @@ impl Server {
         let listener = socket.listen(4096)?;
         let bound = listener.local_addr()?;
         let public_url: Arc<str> = settings.public_url(bound).into();
+        let live = Arc::new(crate::live::Live::new(db.clone(), settings.live.clone()));
         let state = AppState {
             db,
             settings: Arc::new(settings),
             public_url,
+            live,
         };
         Ok(Server { listener, state })
     }
@@ -147,12 +149,16 @@ impl Server {
         let grace = Duration::from_secs(self.state.settings.server.shutdown_grace_seconds);
         let router = app(self.state.clone());
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+        let live = self.state.live.clone();
         let serving = axum::serve(
             self.listener,
             router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
         )
         .with_graceful_shutdown(async move {
             shutdown.await;
+            // Upgraded websockets are not part of graceful shutdown: tell them to close (1001
+            // with a resume point) so clients reconnect and resume.
+            live.begin_shutdown();
             let _ = tx.send(());
         });
         let mut serving = std::pin::pin!(serving.into_future());

@@ -18,6 +18,7 @@ pub struct Settings {
     pub demo: DemoSettings,
     pub log: LogSettings,
     pub auth: AuthSettings,
+    pub live: LiveSettings,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -34,6 +35,22 @@ pub struct DatabaseSettings {
     pub url: String,
     pub data_dir: PathBuf,
     pub max_connections: u32,
+}
+
+/// Live Q&A: websocket limits, rate limits, coalescing. See `config/default.toml`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LiveSettings {
+    pub allowed_origins: Vec<String>,
+    pub question_max_chars: usize,
+    pub reply_max_chars: usize,
+    pub questions_per_minute: u32,
+    pub votes_per_second: u32,
+    pub max_message_bytes: usize,
+    pub queue_capacity: usize,
+    pub replay_limit: i64,
+    pub ping_seconds: u64,
+    pub tally_interval_ms: u64,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -137,6 +154,35 @@ impl Settings {
         if self.auth.session_hours == 0 || self.auth.invitation_hours == 0 {
             return Err(ConfigError(
                 "auth.session_hours and auth.invitation_hours: must be at least 1".into(),
+            ));
+        }
+        let live = &self.live;
+        for origin in &live.allowed_origins {
+            if !(origin.starts_with("http://") || origin.starts_with("https://"))
+                || origin.ends_with('/')
+            {
+                return Err(ConfigError(format!(
+                    "live.allowed_origins: {origin:?} must be scheme://host[:port] with no trailing slash"
+                )));
+            }
+        }
+        let positive = [
+            ("live.question_max_chars", live.question_max_chars as u64),
+            ("live.reply_max_chars", live.reply_max_chars as u64),
+            ("live.questions_per_minute", live.questions_per_minute as u64),
+            ("live.votes_per_second", live.votes_per_second as u64),
+            ("live.queue_capacity", live.queue_capacity as u64),
+            ("live.ping_seconds", live.ping_seconds),
+            ("live.tally_interval_ms", live.tally_interval_ms),
+        ];
+        for (key, value) in positive {
+            if value == 0 {
+                return Err(ConfigError(format!("{key}: must be at least 1")));
+            }
+        }
+        if live.max_message_bytes < 512 {
+            return Err(ConfigError(
+                "live.max_message_bytes: must be at least 512".into(),
             ));
         }
         tracing_subscriber::EnvFilter::try_new(&self.log.level)

@@ -25,15 +25,20 @@ pub struct AppState {
     pub settings: Arc<Settings>,
     /// Scheme, host and port people reach us at, without a trailing slash.
     pub public_url: Arc<str>,
+    /// The live sessions' hubs.
+    pub live: Arc<crate::live::Live>,
 }
 
 /// The whole application as a router, so tests can drive it without a socket.
 pub fn app(state: AppState) -> Router {
-    let (api_router, openapi) = api::router().split_for_parts();
+    let (api_router, openapi) = api::router()
+        .merge(crate::live::api::router())
+        .split_for_parts();
     let openapi = Arc::new(openapi);
     Router::new()
         .merge(health::router())
         .merge(feeds::router())
+        .merge(crate::live::api::plain_router())
         .merge(crate::pages::router())
         .merge(api_router)
         .route(

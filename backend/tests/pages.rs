@@ -67,10 +67,12 @@ async fn spawn() -> TestApp {
     let url = format!("sqlite://{}", dir.path().join("test.sqlite3").display());
     let db = Db::connect(&url, 4).await.unwrap();
     let settings = Settings::load_with_env(None, Vec::<(String, String)>::new()).unwrap();
+    let settings_live = settings.live.clone();
     let state = AppState {
         db: db.clone(),
         settings: Arc::new(settings),
         public_url: "http://localhost".into(),
+        live: Arc::new(plenary::live::Live::new(db.clone(), settings_live)),
     };
     TestApp {
         router: app(state),

@@ -185,3 +185,31 @@ mod tests {
         assert!(parse_durations("half an hour").is_err());
     }
 }
+
+text_enum!(
+    /// A participant's age band (never a date of birth), following the UK Age Appropriate
+    /// Design Code's developmental stages.
+    AgeBand {
+        Under13 => "under_13",
+        From13To15 => "13_15",
+        From16To17 => "16_17",
+        Adult => "18_plus",
+    }
+);
+
+text_enum!(
+    /// Where a participant takes part from.
+    Attendance {
+        Onsite => "onsite",
+        Online => "online",
+        RemoteHub => "remote_hub",
+    }
+);
+
+text_enum!(
+    /// Which moderator a staff account is for a session.
+    ModeratorRole {
+        OnsiteModerator => "onsite_moderator",
+        OnlineModerator => "online_moderator",
+    }
+);

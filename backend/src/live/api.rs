@@ -1,0 +1,140 @@
+//! The live API over HTTP: joining a session, its public live facts and disposition summary, and
+//! the organizer's moderator assignments. Everything else happens on the websocket.
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum_extra::extract::CookieJar;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use utoipa_axum::router::OpenApiRouter;
+use utoipa_axum::routes;
+
+use super::participants::{
+    self, JoinRequest, LiveSessionInfo, SessionModerator, participant_cookie,
+};
+use super::protocol::Disposition;
+use crate::auth::Organizer;
+use crate::http::AppState;
+use crate::http::error::{AppError, ErrorBody};
+use crate::http::extract::Json;
+
+/// The live routes with their OpenAPI description.
+pub fn router() -> OpenApiRouter<AppState> {
+    OpenApiRouter::new()
+        .routes(routes!(get_live_session))
+        .routes(routes!(join_session))
+        .routes(routes!(get_disposition))
+        .routes(routes!(list_session_moderators, set_session_moderators))
+}
+
+/// Routes outside the JSON API: the websocket and short join links.
+pub fn plain_router() -> axum::Router<AppState> {
+    axum::Router::new()
+        .route(
+            "/live/sessions/{session_id}/socket",
+            axum::routing::get(super::socket::live_socket),
+        )
+        .route("/j/{code}", axum::routing::get(follow_join_code))
+}
+
+/// `GET /j/{code}`: the short link on the presenter screen leads to the live page.
+async fn follow_join_code(
+    State(state): State<AppState>,
+    Path(code): Path<String>,
+) -> Result<Response, AppError> {
+    match participants::session_for_join_code(&state.db, &code).await? {
+        Some(session_id) => Ok(Redirect::to(&format!("/live/{session_id}")).into_response()),
+        None => Err(AppError::NotFound),
+    }
+}
+
+#[utoipa::path(get, path = "/api/sessions/{session_id}/live", tag = "live",
+    params(("session_id" = i64, Path)),
+    responses((status = 200, body = LiveSessionInfo), (status = 404, body = ErrorBody)))]
+async fn get_live_session(
+    State(state): State<AppState>,
+    Path(session_id): Path<i64>,
+) -> Result<axum::Json<LiveSessionInfo>, AppError> {
+    Ok(axum::Json(participants::session_info(&state.db, session_id).await?))
+}
+
+/// A participant's join, as the API answers it.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct JoinedBody {
+    pub participant_id: i64,
+    pub handle: String,
+    /// The websocket to connect to (the join cookie authenticates it).
+    pub socket_path: String,
+}
+
+#[utoipa::path(post, path = "/api/sessions/{session_id}/live/participants", tag = "live",
+    request_body = JoinRequest, params(("session_id" = i64, Path)),
+    responses((status = 201, body = JoinedBody, description = "Joined; the response sets the join cookie"),
+        (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn join_session(
+    State(state): State<AppState>,
+    Path(session_id): Path<i64>,
+    jar: CookieJar,
+    Json(request): Json<JoinRequest>,
+) -> Result<(StatusCode, CookieJar, axum::Json<JoinedBody>), AppError> {
+    let joined = participants::join(&state.db, session_id, &request).await?;
+    let jar = jar.add(participant_cookie(session_id, joined.token));
+    Ok((
+        StatusCode::CREATED,
+        jar,
+        axum::Json(JoinedBody {
+            participant_id: joined.participant_id,
+            handle: joined.handle,
+            socket_path: format!("/live/sessions/{session_id}/socket"),
+        }),
+    ))
+}
+
+#[utoipa::path(get, path = "/api/sessions/{session_id}/live/disposition", tag = "live",
+    params(("session_id" = i64, Path)),
+    responses((status = 200, body = Disposition, description = "Where the session's questions stand"),
+        (status = 404, body = ErrorBody)))]
+async fn get_disposition(
+    State(state): State<AppState>,
+    Path(session_id): Path<i64>,
+) -> Result<axum::Json<Disposition>, AppError> {
+    participants::ensure_live_session(&state.db, session_id).await?;
+    Ok(axum::Json(super::store::disposition(&state.db, session_id).await?))
+}
+
+/// A session's moderators.
+#[derive(Debug, Serialize, Deserialize, ToSchema)]
+pub struct ModeratorList {
+    pub moderators: Vec<SessionModerator>,
+}
+
+#[utoipa::path(get, path = "/api/sessions/{session_id}/moderators", tag = "live",
+    params(("session_id" = i64, Path)),
+    responses((status = 200, body = ModeratorList), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn list_session_moderators(
+    State(state): State<AppState>,
+    _: Organizer,
+    Path(session_id): Path<i64>,
+) -> Result<axum::Json<ModeratorList>, AppError> {
+    crate::programme::session_by_id(&state.db, session_id).await?;
+    Ok(axum::Json(ModeratorList {
+        moderators: participants::list_moderators(&state.db, session_id).await?,
+    }))
+}
+
+#[utoipa::path(put, path = "/api/sessions/{session_id}/moderators", tag = "live",
+    request_body = ModeratorList, params(("session_id" = i64, Path)),
+    responses((status = 200, body = ModeratorList), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn set_session_moderators(
+    State(state): State<AppState>,
+    _: Organizer,
+    Path(session_id): Path<i64>,
+    Json(list): Json<ModeratorList>,
+) -> Result<axum::Json<ModeratorList>, AppError> {
+    Ok(axum::Json(ModeratorList {
+        moderators: participants::set_moderators(&state.db, session_id, &list.moderators).await?,
+    }))
+}

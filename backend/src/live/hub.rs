@@ -1,0 +1,364 @@
+//! One hub per live session: a writer task that commits commands in batches (group commit), then
+//! acknowledges them, then fans their frames out; and a broadcast ring that every socket of the
+//! session reads from.
+//!
+//! The writer is the only sender on the ring, so sockets see changes in sequence order. Each frame
+//! is serialised once and its bytes shared by every socket. Vote tallies are held back and sent at
+//! most every `tally_interval_ms`, latest counts winning; any other change first flushes the held
+//! tallies so the order stays intact.
+
+use std::collections::HashMap;
+use std::num::NonZeroU32;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use axum::extract::ws::Utf8Bytes;
+use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
+use tokio::sync::{broadcast, mpsc, oneshot, watch};
+use tokio::time::Instant;
+
+use super::protocol::{AckResult, ClientFrame, ErrorCode, ServerFrame};
+use super::store::{
+    self, Actor, ApplyError, Audience, EngineLimits, Refusal, StoredChange, TallyBuffer, Writer,
+};
+use crate::config::LiveSettings;
+use crate::store::Db;
+
+/// The most commands committed in one transaction.
+const MAX_BATCH: usize = 256;
+
+/// What goes around the ring: one change (or coalesced tallies, or a presence count), with the
+/// frame for each audience already serialised.
+#[derive(Debug)]
+pub struct Outgoing {
+    /// `None` for presence counts, which are not committed changes.
+    pub seq: Option<i64>,
+    pub for_all: Option<Utf8Bytes>,
+    pub for_moderators: Option<Utf8Bytes>,
+    pub for_owners: Vec<(i64, Utf8Bytes)>,
+    /// Sent to audiences that get nothing else, so their sequence numbers stay continuous.
+    pub skip: Option<Utf8Bytes>,
+}
+
+impl Outgoing {
+    fn from_stored(stored: StoredChange) -> Outgoing {
+        let needs_skip = stored.for_all.is_none() || stored.for_moderators.is_none();
+        Outgoing {
+            seq: Some(stored.seq),
+            for_all: stored.for_all.map(Utf8Bytes::from),
+            for_moderators: stored.for_moderators.map(Utf8Bytes::from),
+            for_owners: stored
+                .for_owners
+                .into_iter()
+                .map(|(id, f)| (id, Utf8Bytes::from(f)))
+                .collect(),
+            skip: needs_skip.then(|| Utf8Bytes::from(store::skip_frame(stored.seq))),
+        }
+    }
+
+    fn to_everyone(seq: Option<i64>, frame: String) -> Outgoing {
+        let bytes = Utf8Bytes::from(frame);
+        Outgoing {
+            seq,
+            for_all: Some(bytes.clone()),
+            for_moderators: Some(bytes),
+            for_owners: Vec::new(),
+            skip: None,
+        }
+    }
+
+    /// The bytes `audience` gets for this change.
+    pub fn frame_for(&self, audience: Audience) -> Option<&Utf8Bytes> {
+        let chosen = match audience {
+            Audience::Moderator => self.for_moderators.as_ref(),
+            Audience::Participant(me) => self
+                .for_owners
+                .iter()
+                .find(|(id, _)| *id == me)
+                .map(|(_, f)| f)
+                .or(self.for_all.as_ref()),
+            Audience::Viewer => self.for_all.as_ref(),
+        };
+        chosen.or(self.skip.as_ref())
+    }
+}
+
+/// What a command's sender is told.
+pub type Reply = Result<(Option<i64>, AckResult), Refusal>;
+
+struct Job {
+    actor: Actor,
+    frame: ClientFrame,
+    reply: oneshot::Sender<Reply>,
+}
+
+/// The live side of one session, shared by all its sockets.
+pub struct Hub {
+    pub session_id: i64,
+    jobs: mpsc::Sender<Job>,
+    ring: broadcast::Sender<Arc<Outgoing>>,
+    participants_connected: AtomicU64,
+    /// Questions per participant per minute.
+    pub ask_limiter: DefaultKeyedRateLimiter<i64>,
+}
+
+impl Hub {
+    /// Subscribes to the session's changes. Subscribe before reading a snapshot, so nothing
+    /// committed after the snapshot can be missed.
+    pub fn subscribe(&self) -> broadcast::Receiver<Arc<Outgoing>> {
+        self.ring.subscribe()
+    }
+
+    /// Hands a command to the writer; the receiver gets the reply after commit.
+    pub async fn submit(&self, actor: Actor, frame: ClientFrame) -> oneshot::Receiver<Reply> {
+        let (reply, rx) = oneshot::channel();
+        if self.jobs.send(Job { actor, frame, reply }).await.is_err() {
+            // The writer stopped (shutdown): the dropped sender reads as "unavailable".
+            tracing::warn!(session_id = self.session_id, "live writer is gone");
+        }
+        rx
+    }
+
+    /// Counts a participant's connection for the presence count; the guard uncounts it.
+    pub fn participant_connected(self: &Arc<Self>) -> PresenceGuard {
+        self.participants_connected.fetch_add(1, Ordering::Relaxed);
+        PresenceGuard(self.clone())
+    }
+
+    pub fn participants_connected(&self) -> u64 {
+        self.participants_connected.load(Ordering::Relaxed)
+    }
+}
+
+/// Keeps a participant counted as connected while it lives.
+pub struct PresenceGuard(Arc<Hub>);
+
+impl Drop for PresenceGuard {
+    fn drop(&mut self) {
+        self.0.participants_connected.fetch_sub(1, Ordering::Relaxed);
+    }
+}
+
+/// Every live session's hub, created on first use.
+pub struct Live {
+    db: Db,
+    pub settings: LiveSettings,
+    hubs: Mutex<HashMap<i64, Arc<Hub>>>,
+    /// Flips to true when the server shuts down; sockets close with 1001.
+    shutdown: watch::Sender<bool>,
+}
+
+impl Live {
+    pub fn new(db: Db, settings: LiveSettings) -> Live {
+        Live {
+            db,
+            settings,
+            hubs: Mutex::default(),
+            shutdown: watch::Sender::new(false),
+        }
+    }
+
+    /// The limits the engine enforces.
+    pub fn limits(&self) -> EngineLimits {
+        EngineLimits {
+            question_chars: self.settings.question_max_chars,
+            reply_chars: self.settings.reply_max_chars,
+            questions_per_minute: self.settings.questions_per_minute,
+        }
+    }
+
+    /// The hub of a session whose live state exists (see `participants::ensure_live_session`).
+    pub fn hub(&self, session_id: i64) -> Arc<Hub> {
+        let mut hubs = self.hubs.lock().expect("the hub map is never poisoned: no code panics while holding it");
+        hubs.entry(session_id)
+            .or_insert_with(|| self.start_hub(session_id))
+            .clone()
+    }
+
+    fn start_hub(&self, session_id: i64) -> Arc<Hub> {
+        let (jobs, rx) = mpsc::channel(4096);
+        let (ring, _) = broadcast::channel(self.settings.queue_capacity);
+        let per_minute = NonZeroU32::new(self.settings.questions_per_minute).unwrap_or(NonZeroU32::MIN);
+        let hub = Arc::new(Hub {
+            session_id,
+            jobs,
+            ring: ring.clone(),
+            participants_connected: AtomicU64::new(0),
+            ask_limiter: RateLimiter::keyed(Quota::per_minute(per_minute)),
+        });
+        let writer = WriterTask {
+            db: self.db.clone(),
+            session_id,
+            limits: self.limits(),
+            ring,
+            tallies: TallyBuffer::default(),
+            tally_interval: Duration::from_millis(self.settings.tally_interval_ms),
+            last_tally_flush: Instant::now(),
+            hub: Arc::downgrade(&hub),
+            last_presence: 0,
+        };
+        tokio::spawn(writer.run(rx));
+        hub
+    }
+
+    /// A receiver that sees `true` once shutdown begins.
+    pub fn shutdown_signal(&self) -> watch::Receiver<bool> {
+        self.shutdown.subscribe()
+    }
+
+    /// Tells every socket to close (1001, going away) so clients reconnect elsewhere.
+    pub fn begin_shutdown(&self) {
+        self.shutdown.send_replace(true);
+    }
+}
+
+struct WriterTask {
+    db: Db,
+    session_id: i64,
+    limits: EngineLimits,
+    ring: broadcast::Sender<Arc<Outgoing>>,
+    tallies: TallyBuffer,
+    tally_interval: Duration,
+    last_tally_flush: Instant,
+    hub: std::sync::Weak<Hub>,
+    last_presence: u64,
+}
+
+impl WriterTask {
+    async fn run(mut self, mut jobs: mpsc::Receiver<Job>) {
+        let mut presence = tokio::time::interval(Duration::from_secs(1));
+        presence.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            let tally_due = self.last_tally_flush + self.tally_interval;
+            tokio::select! {
+                job = jobs.recv() => {
+                    let Some(job) = job else { break };
+                    let mut batch = vec![job];
+                    while batch.len() < MAX_BATCH {
+                        match jobs.try_recv() {
+                            Ok(job) => batch.push(job),
+                            Err(_) => break,
+                        }
+                    }
+                    self.commit_batch(batch).await;
+                }
+                _ = tokio::time::sleep_until(tally_due), if !self.tallies.is_empty() => {
+                    self.flush_tallies();
+                }
+                _ = presence.tick() => {
+                    let Some(hub) = self.hub.upgrade() else { break };
+                    let now = hub.participants_connected();
+                    if now != self.last_presence {
+                        self.last_presence = now;
+                        let frame = serde_json::to_string(&ServerFrame::Presence { participants: now })
+                            .expect("a presence frame always serialises");
+                        let _ = self.ring.send(Arc::new(Outgoing::to_everyone(None, frame)));
+                    }
+                }
+            }
+        }
+    }
+
+    fn flush_tallies(&mut self) {
+        if let Some(frame) = self.tallies.flush() {
+            let seq = serde_json::from_str::<ServerFrame>(&frame)
+                .ok()
+                .and_then(|f| f.seq());
+            // No receivers is fine: nobody is connected.
+            let _ = self.ring.send(Arc::new(Outgoing::to_everyone(seq, frame)));
+        }
+        self.last_tally_flush = Instant::now();
+    }
+
+    /// Applies a batch of commands in one transaction; acknowledges and broadcasts after commit.
+    async fn commit_batch(&mut self, batch: Vec<Job>) {
+        match self.try_commit(&batch).await {
+            Ok(outcomes) => {
+                let mut sends = Vec::new();
+                for (job, outcome) in batch.into_iter().zip(outcomes) {
+                    match outcome {
+                        Outcome::Done(seq, result, changes) => {
+                            let _ = job.reply.send(Ok((seq, result)));
+                            sends.extend(changes);
+                        }
+                        Outcome::Refused(refusal) => {
+                            let _ = job.reply.send(Err(refusal));
+                        }
+                    }
+                }
+                for change in sends {
+                    if change.is_vote {
+                        if let Some(Ok(ServerFrame::Tallies { seq, votes })) =
+                            change.for_all.as_deref().map(serde_json::from_str::<ServerFrame>)
+                        {
+                            self.tallies.add(seq, &votes);
+                        }
+                    } else {
+                        self.flush_tallies();
+                        let _ = self.ring.send(Arc::new(Outgoing::from_stored(change)));
+                    }
+                }
+                if !self.tallies.is_empty() && self.last_tally_flush.elapsed() >= self.tally_interval {
+                    self.flush_tallies();
+                }
+            }
+            Err(e) => {
+                tracing::error!(session_id = self.session_id, error = %e, commands = batch.len(),
+                    "live batch failed; nothing in it was acknowledged");
+                for job in batch {
+                    let _ = job.reply.send(Err(Refusal {
+                        code: ErrorCode::Unavailable,
+                        message: "the change could not be stored; please retry with the same client_id".into(),
+                    }));
+                }
+            }
+        }
+    }
+
+    async fn try_commit(&self, batch: &[Job]) -> Result<Vec<Outcome>, sqlx::Error> {
+        let mut tx = self.db.pool.begin().await?;
+        let first_seq = store::lock_sequence(&mut tx, self.session_id).await?;
+        let mut outcomes = Vec::with_capacity(batch.len());
+        let mut writer = Writer {
+            tx: &mut tx,
+            session_id: self.session_id,
+            seq: first_seq,
+            limits: self.limits,
+        };
+        for job in batch {
+            let client_id = job.frame.client_id.as_str();
+            if let Some((seq, result)) =
+                store::earlier_result(writer.tx, self.session_id, job.actor, client_id).await?
+            {
+                outcomes.push(Outcome::Done(seq, result, vec![]));
+                continue;
+            }
+            match writer.apply(job.actor, &job.frame.command).await {
+                Ok(applied) => {
+                    let seq = applied.changes.last().map(|c| c.seq);
+                    let mut stored = Vec::with_capacity(applied.changes.len());
+                    for change in &applied.changes {
+                        stored.push(store::record_change(writer.tx, self.session_id, change).await?);
+                    }
+                    store::remember_result(writer.tx, self.session_id, job.actor, client_id, seq, &applied.result)
+                        .await?;
+                    outcomes.push(Outcome::Done(seq, applied.result, stored));
+                }
+                Err(ApplyError::Refused(refusal)) => outcomes.push(Outcome::Refused(refusal)),
+                Err(ApplyError::Database(e)) => return Err(e),
+            }
+        }
+        let last = writer.seq;
+        if last != first_seq {
+            store::store_sequence(&mut tx, self.session_id, last).await?;
+        }
+        tx.commit().await?;
+        Ok(outcomes)
+    }
+}
+
+enum Outcome {
+    Done(Option<i64>, AckResult, Vec<StoredChange>),
+    Refused(Refusal),
+}

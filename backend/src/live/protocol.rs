@@ -1,0 +1,519 @@
+//! The live protocol: every frame a client may send and every frame the server sends, as serde
+//! tagged enums. The server, the load test and `docs/PROTOCOL.md` share these types.
+//!
+//! Frames are JSON text. Client frames carry a `client_id` the client makes up (unique per
+//! participant or moderator); a retry with the same id returns the original result. Server frames
+//! that describe a committed change carry `seq`, the session's sequence number: a client keeps the
+//! highest it has seen and passes it as `?since=` when it reconnects.
+
+use serde::{Deserialize, Serialize};
+
+use crate::domain::qa::{DismissReason, QuestionStatus};
+
+/// What a client sends: a client-made id plus one command.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ClientFrame {
+    /// Made by the client, 1–64 visible ASCII characters; a retry reuses it.
+    pub client_id: String,
+    #[serde(flatten)]
+    pub command: Command,
+}
+
+/// Everything a client can ask for. Participant commands first, then moderator commands.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum Command {
+    /// Ask a question (participants).
+    Ask {
+        text: String,
+        /// Hide the handle from other participants; moderators still see it.
+        #[serde(default)]
+        anonymous: bool,
+    },
+    /// Upvote (`up: true`) or take an upvote back (participants).
+    Vote { question_id: i64, up: bool },
+    /// Take back one's own question (participants).
+    Withdraw { question_id: i64 },
+    /// Join the floor queue (participants).
+    RaiseHand,
+    /// Leave the floor queue (participants).
+    LowerHand,
+
+    /// Make a pending (or dismissed) question visible.
+    Approve { question_id: i64 },
+    /// Hide a question, telling its asker why.
+    Dismiss {
+        question_id: i64,
+        reason: DismissReason,
+    },
+    MarkAnswered { question_id: i64 },
+    /// Undo "answered".
+    Reopen { question_id: i64 },
+    /// Put a question on the presenter screen, or clear the screen with `null`.
+    ShowOnScreen { question_id: Option<i64> },
+    /// Fold a duplicate into another question: votes combine, no voter counted twice.
+    Merge { question_id: i64, into: i64 },
+    /// Replace a question's text (to redact personal data, for instance).
+    Edit { question_id: i64, text: String },
+    /// Set a short label ("" clears it).
+    Label { question_id: i64, label: String },
+    Pin { question_id: i64, pinned: bool },
+    /// A short public note under a question ("" clears it).
+    Reply { question_id: i64, text: String },
+    SetQaState { state: QaState },
+    SetModeration { mode: ModerationMode },
+    SetFloorOrder { order: FloorOrder },
+    /// Give the floor to the proposed next speaker.
+    CallNext,
+    /// Give the floor to one waiting entry.
+    CallSpeaker { entry_id: i64 },
+    /// Pass over a waiting entry.
+    SkipSpeaker { entry_id: i64 },
+    /// Empty the floor queue.
+    ClearFloor,
+    /// A note to the other moderators.
+    Backstage { text: String },
+}
+
+impl Command {
+    /// True for the commands only a session's moderators may send.
+    pub fn is_moderator_command(&self) -> bool {
+        !matches!(
+            self,
+            Command::Ask { .. }
+                | Command::Vote { .. }
+                | Command::Withdraw { .. }
+                | Command::RaiseHand
+                | Command::LowerHand
+        )
+    }
+
+    /// The wire name of the command, for logs.
+    pub fn name(&self) -> &'static str {
+        match self {
+            Command::Ask { .. } => "ask",
+            Command::Vote { .. } => "vote",
+            Command::Withdraw { .. } => "withdraw",
+            Command::RaiseHand => "raise_hand",
+            Command::LowerHand => "lower_hand",
+            Command::Approve { .. } => "approve",
+            Command::Dismiss { .. } => "dismiss",
+            Command::MarkAnswered { .. } => "mark_answered",
+            Command::Reopen { .. } => "reopen",
+            Command::ShowOnScreen { .. } => "show_on_screen",
+            Command::Merge { .. } => "merge",
+            Command::Edit { .. } => "edit",
+            Command::Label { .. } => "label",
+            Command::Pin { .. } => "pin",
+            Command::Reply { .. } => "reply",
+            Command::SetQaState { .. } => "set_qa_state",
+            Command::SetModeration { .. } => "set_moderation",
+            Command::SetFloorOrder { .. } => "set_floor_order",
+            Command::CallNext => "call_next",
+            Command::CallSpeaker { .. } => "call_speaker",
+            Command::SkipSpeaker { .. } => "skip_speaker",
+            Command::ClearFloor => "clear_floor",
+            Command::Backstage { .. } => "backstage",
+        }
+    }
+}
+
+/// Whether participants may ask and vote.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum QaState {
+    /// Nothing from participants; questions stay visible.
+    Closed,
+    Open,
+    /// Votes but no new questions.
+    VotingOnly,
+    /// A short stop: nothing from participants until reopened.
+    Paused,
+}
+
+/// Whether questions need a moderator's approval before others see them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ModerationMode {
+    /// Nothing is visible until approved.
+    Pre,
+    /// Visible at once (unless held for contact details); moderators can dismiss.
+    Post,
+}
+
+/// How the floor queue proposes the next speaker.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FloorOrder {
+    FirstCome,
+    /// Stakeholder groups and regions take turns.
+    Balanced,
+}
+
+/// Who a connection speaks for; decided by the server from cookies and session roles.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    /// Reads what is public (the presenter screen, someone who has not joined).
+    Viewer,
+    Participant,
+    Moderator,
+}
+
+/// Everything the server sends.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum ServerFrame {
+    /// The first frame on every connection (and after a resume that is too far behind).
+    Snapshot(Box<Snapshot>),
+    /// A command was committed (or was already, for a retry).
+    Ack {
+        client_id: String,
+        /// The sequence number of the change; absent when nothing changed.
+        #[serde(skip_serializing_if = "Option::is_none", default)]
+        seq: Option<i64>,
+        #[serde(flatten)]
+        result: AckResult,
+    },
+    /// A command was refused; nothing changed.
+    Error {
+        #[serde(skip_serializing_if = "Option::is_none", default)]
+        client_id: Option<String>,
+        code: ErrorCode,
+        message: String,
+        /// For `rate_limited`: when to try again.
+        #[serde(skip_serializing_if = "Option::is_none", default)]
+        retry_after_ms: Option<u64>,
+    },
+    /// A question appeared or changed, as this audience may see it.
+    Question { seq: i64, question: QuestionView },
+    /// A question is no longer visible to this audience (dismissed, withdrawn or merged).
+    QuestionRemoved {
+        seq: i64,
+        question_id: i64,
+        /// When it was merged: the question its votes went to.
+        #[serde(skip_serializing_if = "Option::is_none", default)]
+        merged_into: Option<i64>,
+    },
+    /// One of the receiver's own questions changed (only its asker gets this).
+    YourQuestion {
+        seq: i64,
+        question: QuestionView,
+        #[serde(skip_serializing_if = "Option::is_none", default)]
+        notice: Option<Notice>,
+    },
+    /// Vote tallies, coalesced: the latest counts up to `seq`.
+    Tallies { seq: i64, votes: Vec<Tally> },
+    /// Q&A state, moderation mode, floor order or the question on screen changed.
+    SessionState { seq: i64, state: LiveState },
+    /// The floor queue changed.
+    Floor { seq: i64, floor: FloorView },
+    /// A backstage note (moderators only).
+    BackstageNote { seq: i64, note: BackstageNote },
+    /// A change with nothing for this audience: keeps its sequence numbers continuous.
+    Skip { seq: i64 },
+    /// How many participants are connected (not a committed change: no `seq`).
+    Presence { participants: u64 },
+}
+
+impl ServerFrame {
+    /// The sequence number of a committed change, if this frame carries one.
+    pub fn seq(&self) -> Option<i64> {
+        match self {
+            ServerFrame::Snapshot(s) => Some(s.seq),
+            ServerFrame::Question { seq, .. }
+            | ServerFrame::QuestionRemoved { seq, .. }
+            | ServerFrame::YourQuestion { seq, .. }
+            | ServerFrame::Tallies { seq, .. }
+            | ServerFrame::SessionState { seq, .. }
+            | ServerFrame::Floor { seq, .. }
+            | ServerFrame::BackstageNote { seq, .. }
+            | ServerFrame::Skip { seq } => Some(*seq),
+            ServerFrame::Ack { .. } | ServerFrame::Error { .. } | ServerFrame::Presence { .. } => {
+                None
+            }
+        }
+    }
+}
+
+/// What a committed command produced.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AckResult {
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub question_id: Option<i64>,
+    /// The status a new question got (`pending` when it waits for a moderator).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub status: Option<QuestionStatus>,
+    /// The question's vote count after a vote.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub votes: Option<i64>,
+    /// Whether the sender's upvote stands after a vote.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub voted: Option<bool>,
+    /// The floor-queue entry a raised hand got or a call concerned.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub entry_id: Option<i64>,
+}
+
+/// Stable error codes to switch on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    /// Not JSON, or a field is missing or of the wrong type.
+    Malformed,
+    /// The `type` is not a command this server knows.
+    UnknownType,
+    /// The sender may not do this (a participant sending a moderator command, a viewer asking).
+    Forbidden,
+    NotFound,
+    /// The question is not in a state that allows this (approving a withdrawn question, ...).
+    InvalidState,
+    /// The Q&A state does not allow this now (asking while closed, voting while paused).
+    QaClosed,
+    /// Text missing, too long, or with characters that are not allowed.
+    InvalidText,
+    RateLimited,
+    /// Too many commands waiting for their acknowledgement on this connection.
+    TooManyInFlight,
+    /// The server could not store the change; nothing was acknowledged. Retry with the same id.
+    Unavailable,
+}
+
+/// A question as one audience may see it. Fields a receiver may not see are absent.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct QuestionView {
+    pub question_id: i64,
+    pub text: String,
+    /// The asker's handle, absent when they asked anonymously (moderators always get it).
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub handle: Option<String>,
+    pub status: QuestionStatus,
+    pub votes: i64,
+    #[serde(skip_serializing_if = "String::is_empty", default)]
+    pub label: String,
+    #[serde(skip_serializing_if = "std::ops::Not::not", default)]
+    pub pinned: bool,
+    #[serde(skip_serializing_if = "String::is_empty", default)]
+    pub reply: String,
+    /// The text was changed by a moderator.
+    #[serde(skip_serializing_if = "std::ops::Not::not", default)]
+    pub edited: bool,
+    /// How many duplicates were merged into this question.
+    #[serde(skip_serializing_if = "is_zero", default)]
+    pub merged_count: i64,
+    /// Unix seconds.
+    pub asked_at: i64,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub answered_at: Option<i64>,
+    /// True on the asker's own questions.
+    #[serde(skip_serializing_if = "std::ops::Not::not", default)]
+    pub mine: bool,
+    /// Moderators and the asker: asked anonymously.
+    #[serde(skip_serializing_if = "std::ops::Not::not", default)]
+    pub anonymous: bool,
+    /// Moderators and the asker: why it was dismissed.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub dismiss_reason: Option<DismissReason>,
+    /// Moderators and the asker: the question it was merged into.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub merged_into: Option<i64>,
+    /// Moderators: why it was held for review whatever the moderation mode.
+    #[serde(skip_serializing_if = "String::is_empty", default)]
+    pub held_for: String,
+    /// Moderators: the asker's participant id.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub participant_id: Option<i64>,
+}
+
+fn is_zero(n: &i64) -> bool {
+    *n == 0
+}
+
+/// A notice for an asker, beyond their question's new status.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Notice {
+    /// Another participant's duplicate was merged into this question (its votes came along).
+    DuplicateMergedIn,
+}
+
+/// One question's vote count.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Tally {
+    pub question_id: i64,
+    pub votes: i64,
+}
+
+/// The session-wide settings of live Q&A.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LiveState {
+    pub qa_state: QaState,
+    pub moderation: ModerationMode,
+    pub floor_order: FloorOrder,
+    /// The question on the presenter screen.
+    pub on_screen: Option<i64>,
+}
+
+/// The floor queue as one audience may see it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FloorView {
+    /// Waiting entries in the order they will be called (balanced order when it is on).
+    pub waiting: Vec<FloorEntryView>,
+    /// The entry that has the floor now.
+    pub speaking: Option<FloorEntryView>,
+}
+
+/// One raised hand. Participants see only ids and their own entry's details.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FloorEntryView {
+    pub entry_id: i64,
+    #[serde(skip_serializing_if = "std::ops::Not::not", default)]
+    pub mine: bool,
+    /// Moderators (and the person themself) only.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub handle: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub attendance: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub stakeholder_group: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub regional_group: Option<String>,
+}
+
+/// A note between moderators.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BackstageNote {
+    pub author: String,
+    pub text: String,
+    pub at: i64,
+}
+
+/// Where the questions of a session stand: asked, approved, answered, merged, dismissed by reason.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, utoipa::ToSchema)]
+pub struct Disposition {
+    pub asked: i64,
+    pub pending: i64,
+    pub approved: i64,
+    pub answered: i64,
+    pub merged: i64,
+    pub withdrawn: i64,
+    pub dismissed: i64,
+    /// Dismissals per reason code, reasons with none left out.
+    pub dismissed_by_reason: std::collections::BTreeMap<String, i64>,
+}
+
+/// The receiver's identity in this session.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct You {
+    pub role: Role,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub participant_id: Option<i64>,
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub handle: Option<String>,
+}
+
+/// Everything a client needs to draw the session, as of `seq`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Snapshot {
+    pub seq: i64,
+    pub session_id: i64,
+    pub title: String,
+    pub join_code: String,
+    pub you: You,
+    pub state: LiveState,
+    /// The questions this receiver may see (moderators: all but withdrawn and merged).
+    pub questions: Vec<QuestionView>,
+    /// The receiver's own questions, whatever their status (participants).
+    #[serde(default)]
+    pub mine: Vec<QuestionView>,
+    /// Questions the receiver has upvoted.
+    #[serde(default)]
+    pub my_votes: Vec<i64>,
+    pub floor: FloorView,
+    /// Moderators: the latest backstage notes, oldest first.
+    #[serde(default)]
+    pub backstage: Vec<BackstageNote>,
+    /// Moderators: where the questions stand.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub disposition: Option<Disposition>,
+    pub participants_connected: u64,
+    /// Limits the client should respect.
+    pub limits: Limits,
+}
+
+/// Limits published to clients so their forms can say them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Limits {
+    pub question_chars: usize,
+    pub reply_chars: usize,
+    pub questions_per_minute: u32,
+}
+
+/// Close codes the server uses (besides the standard 1000, 1001, 1008 and 1009).
+pub mod close {
+    /// The client fell behind; the reason is `resume:<seq>`, the point to reconnect from.
+    pub const FELL_BEHIND: u16 = 4008;
+    /// No pong within the timeout.
+    pub const TIMED_OUT: u16 = 4000;
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_client_frame_reads_as_flat_json() {
+        let frame: ClientFrame =
+            serde_json::from_str(r#"{"type":"vote","client_id":"c1","question_id":7,"up":true}"#)
+                .unwrap();
+        assert_eq!(
+            frame,
+            ClientFrame {
+                client_id: "c1".into(),
+                command: Command::Vote {
+                    question_id: 7,
+                    up: true
+                }
+            }
+        );
+        let ask: ClientFrame =
+            serde_json::from_str(r#"{"type":"ask","client_id":"c2","text":"Why?"}"#).unwrap();
+        assert_eq!(
+            ask.command,
+            Command::Ask {
+                text: "Why?".into(),
+                anonymous: false
+            }
+        );
+        assert!(!ask.command.is_moderator_command());
+    }
+
+    #[test]
+    fn server_frames_round_trip() {
+        let frames = vec![
+            ServerFrame::Ack {
+                client_id: "c1".into(),
+                seq: Some(4),
+                result: AckResult {
+                    question_id: Some(3),
+                    status: Some(QuestionStatus::Pending),
+                    ..AckResult::default()
+                },
+            },
+            ServerFrame::Tallies {
+                seq: 9,
+                votes: vec![Tally {
+                    question_id: 3,
+                    votes: 12,
+                }],
+            },
+            ServerFrame::Presence { participants: 40 },
+            ServerFrame::Skip { seq: 10 },
+        ];
+        for frame in frames {
+            let text = serde_json::to_string(&frame).unwrap();
+            let back: ServerFrame = serde_json::from_str(&text).unwrap();
+            assert_eq!(back, frame, "{text}");
+        }
+    }
+}

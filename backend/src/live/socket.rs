@@ -1,0 +1,503 @@
+//! One websocket per client: the handshake (Origin allowlist, who is connecting, small buffers),
+//! then one task that reads commands, writes acknowledgements and the session's changes, and
+//! pings. Everything it writes in one wake-up is fed to the socket and flushed once.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderMap, header};
+use axum::response::{IntoResponse, Response};
+use axum_extra::extract::CookieJar;
+use futures_util::stream::{FuturesUnordered, StreamExt};
+use futures_util::SinkExt;
+use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
+use serde::Deserialize;
+use tokio::sync::broadcast::error::RecvError;
+use tokio::time::Instant;
+
+use super::hub::{Hub, Outgoing, Reply};
+use super::participants::{ensure_live_session, participant_cookie_name, participant_for_token};
+use super::protocol::{ClientFrame, ErrorCode, ServerFrame, close};
+use super::store::{self, Actor, Audience};
+use crate::auth::MaybeStaff;
+use crate::http::AppState;
+use crate::http::error::AppError;
+
+/// Socket buffers: small, and the write buffer bounded (see docs/ARCHITECTURE.md).
+const READ_BUFFER: usize = 4 * 1024;
+const WRITE_BUFFER: usize = 8 * 1024;
+const MAX_WRITE_BUFFER: usize = 64 * 1024;
+/// Commands a connection may have waiting for acknowledgement.
+const MAX_IN_FLIGHT: usize = 32;
+/// Frames written before a flush, so one busy session cannot starve a socket's reads.
+const MAX_FRAMES_PER_FLUSH: usize = 256;
+/// A socket whose peer does not take a flush within this time is dropped.
+const WRITE_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Query parameters of the websocket path.
+#[derive(Debug, Deserialize)]
+pub struct SocketQuery {
+    /// The last sequence number the client saw; missed changes are replayed from there.
+    pub since: Option<i64>,
+    /// `presenter`: connect read-only, as the big screen, whoever is signed in.
+    pub view: Option<String>,
+}
+
+/// Who a connection is, decided once at the handshake (and re-checked by the writer for
+/// every moderator command).
+#[derive(Debug, Clone)]
+struct Connection {
+    audience: Audience,
+    actor: Option<Actor>,
+    handle: Option<String>,
+}
+
+/// `GET /live/sessions/{session_id}/socket`: upgrades to the live protocol.
+pub async fn live_socket(
+    State(state): State<AppState>,
+    Path(session_id): Path<i64>,
+    Query(query): Query<SocketQuery>,
+    headers: HeaderMap,
+    jar: CookieJar,
+    MaybeStaff(staff): MaybeStaff,
+    upgrade: WebSocketUpgrade,
+) -> Result<Response, AppError> {
+    if !origin_allowed(&state, &headers) {
+        tracing::warn!(session_id, "websocket from a foreign origin refused");
+        return Err(AppError::Forbidden);
+    }
+    ensure_live_session(&state.db, session_id).await?;
+    let presenter = query.view.as_deref() == Some("presenter");
+    let mut connection = Connection {
+        audience: Audience::Viewer,
+        actor: None,
+        handle: None,
+    };
+    if !presenter {
+        if let Some(staff) = staff {
+            if super::participants::can_moderate(&state.db.pool, session_id, &staff).await? {
+                connection = Connection {
+                    audience: Audience::Moderator,
+                    actor: Some(Actor::Moderator(staff.staff_id)),
+                    handle: Some(staff.display_name),
+                };
+            }
+        }
+        if connection.actor.is_none() {
+            if let Some(cookie) = jar.get(&participant_cookie_name(session_id)) {
+                if let Some(p) = participant_for_token(&state.db, session_id, cookie.value()).await? {
+                    connection = Connection {
+                        audience: Audience::Participant(p.participant_id),
+                        actor: Some(Actor::Participant(p.participant_id)),
+                        handle: Some(p.handle),
+                    };
+                }
+            }
+        }
+    }
+    let settings = &state.live.settings;
+    let max_message = settings.max_message_bytes;
+    let hub = state.live.hub(session_id);
+    Ok(upgrade
+        .read_buffer_size(READ_BUFFER)
+        .write_buffer_size(WRITE_BUFFER)
+        .max_write_buffer_size(MAX_WRITE_BUFFER)
+        .max_message_size(max_message)
+        .max_frame_size(max_message)
+        .on_upgrade(move |socket| run(socket, state, hub, connection, query.since))
+        .into_response())
+}
+
+/// Exact-match Origin check: the public URL or one listed in `live.allowed_origins`. Clients that
+/// send no Origin are not browsers, so no other site can be riding on their cookies.
+fn origin_allowed(state: &AppState, headers: &HeaderMap) -> bool {
+    match headers.get(header::ORIGIN) {
+        None => true,
+        Some(origin) => {
+            let Ok(origin) = origin.to_str() else {
+                return false;
+            };
+            origin == state.public_url.as_ref()
+                || state.live.settings.allowed_origins.iter().any(|o| o == origin)
+        }
+    }
+}
+
+fn frame_text(frame: &ServerFrame) -> Utf8Bytes {
+    Utf8Bytes::from(serde_json::to_string(frame).expect("server frames always serialise"))
+}
+
+fn error_frame(client_id: Option<String>, code: ErrorCode, message: impl Into<String>) -> ServerFrame {
+    ServerFrame::Error {
+        client_id,
+        code,
+        message: message.into(),
+        retry_after_ms: None,
+    }
+}
+
+fn valid_client_id(id: &str) -> bool {
+    (1..=64).contains(&id.len()) && id.bytes().all(|b| b.is_ascii_graphic())
+}
+
+/// Parses a client frame into a command or the error to answer with.
+pub fn parse_frame(text: &str) -> Result<ClientFrame, ServerFrame> {
+    match serde_json::from_str::<ClientFrame>(text) {
+        Ok(frame) if valid_client_id(&frame.client_id) => Ok(frame),
+        Ok(frame) => Err(error_frame(
+            None,
+            ErrorCode::Malformed,
+            format!("client_id must be 1–64 visible ASCII characters (got {} bytes)", frame.client_id.len()),
+        )),
+        Err(e) => {
+            let client_id = serde_json::from_str::<serde_json::Value>(text)
+                .ok()
+                .and_then(|v| v.get("client_id").and_then(|c| c.as_str()).map(str::to_string))
+                .filter(|id| valid_client_id(id));
+            let message = e.to_string();
+            let code = if message.contains("unknown variant") {
+                ErrorCode::UnknownType
+            } else {
+                ErrorCode::Malformed
+            };
+            Err(error_frame(client_id, code, message))
+        }
+    }
+}
+
+struct Socket {
+    sink: futures_util::stream::SplitSink<WebSocket, Message>,
+    /// The highest sequence number sent on this socket.
+    last_seq: i64,
+}
+
+impl Socket {
+    async fn feed(&mut self, text: Utf8Bytes) -> Result<(), axum::Error> {
+        self.sink.feed(Message::Text(text)).await
+    }
+
+    async fn flush(&mut self) -> Result<(), ()> {
+        match tokio::time::timeout(WRITE_TIMEOUT, self.sink.flush()).await {
+            Ok(Ok(())) => Ok(()),
+            _ => Err(()),
+        }
+    }
+
+    async fn close(&mut self, code: u16, reason: String) {
+        let frame = CloseFrame {
+            code,
+            reason: Utf8Bytes::from(reason),
+        };
+        let _ = tokio::time::timeout(Duration::from_secs(2), self.sink.send(Message::Close(Some(frame)))).await;
+    }
+
+    /// Feeds a change if this socket has not had it yet.
+    async fn feed_outgoing(&mut self, out: &Outgoing, audience: Audience) -> Result<(), axum::Error> {
+        match out.seq {
+            Some(seq) if seq <= self.last_seq => Ok(()),
+            seq => {
+                if let Some(seq) = seq {
+                    self.last_seq = seq;
+                }
+                match out.frame_for(audience) {
+                    Some(bytes) => self.feed(bytes.clone()).await,
+                    None => Ok(()),
+                }
+            }
+        }
+    }
+}
+
+async fn run(ws: WebSocket, state: AppState, hub: Arc<Hub>, conn: Connection, since: Option<i64>) {
+    let (sink, mut stream) = ws.split();
+    let mut socket = Socket { sink, last_seq: 0 };
+    // Subscribe before reading, so every change committed after the read arrives on the ring.
+    let mut ring = hub.subscribe();
+    let _presence = matches!(conn.audience, Audience::Participant(_)).then(|| hub.participant_connected());
+    if start(&state, &hub, &conn, since, &mut socket).await.is_err() {
+        return;
+    }
+    let settings = &state.live.settings;
+    let votes_per_second =
+        std::num::NonZeroU32::new(settings.votes_per_second).unwrap_or(std::num::NonZeroU32::MIN);
+    let vote_limiter: DefaultDirectRateLimiter =
+        RateLimiter::direct(Quota::per_second(votes_per_second).allow_burst(votes_per_second.saturating_mul(std::num::NonZeroU32::new(2).expect("2 is not zero"))));
+    let ping_every = Duration::from_secs(settings.ping_seconds);
+    let mut ping = tokio::time::interval_at(Instant::now() + ping_every, ping_every);
+    let mut heard_from = Instant::now();
+    let mut in_flight: FuturesUnordered<
+        std::pin::Pin<Box<dyn std::future::Future<Output = (String, Reply)> + Send>>,
+    > = FuturesUnordered::new();
+    let mut shutdown = state.live.shutdown_signal();
+
+    loop {
+        tokio::select! {
+            incoming = stream.next() => {
+                let message = match incoming {
+                    Some(Ok(m)) => m,
+                    Some(Err(e)) => {
+                        // Oversized frames and protocol violations end up here.
+                        let text = e.to_string();
+                        let (code, reason) = if text.contains("too long") || text.contains("Space limit") || text.contains("size") {
+                            (1009, "message too big")
+                        } else {
+                            (1002, "protocol error")
+                        };
+                        socket.close(code, reason.into()).await;
+                        break;
+                    }
+                    None => break,
+                };
+                heard_from = Instant::now();
+                let text = match message {
+                    Message::Text(text) => text,
+                    Message::Binary(_) => {
+                        socket.close(1003, "send JSON text frames".into()).await;
+                        break;
+                    }
+                    Message::Close(_) => break,
+                    Message::Ping(_) | Message::Pong(_) => continue,
+                };
+                let reply = match parse_frame(text.as_str()) {
+                    Err(error) => Some(error),
+                    Ok(frame) => match admit(&hub, &conn, &frame, &vote_limiter, in_flight.len()) {
+                        Err(error) => Some(error),
+                        Ok(actor) => {
+                            let client_id = frame.client_id.clone();
+                            let rx = hub.submit(actor, frame).await;
+                            in_flight.push(Box::pin(async move {
+                                let reply = rx.await.unwrap_or_else(|_| Err(store::Refusal {
+                                    code: ErrorCode::Unavailable,
+                                    message: "the server is shutting down; retry with the same client_id".into(),
+                                }));
+                                (client_id, reply)
+                            }));
+                            None
+                        }
+                    },
+                };
+                if let Some(error) = reply {
+                    if socket.feed(frame_text(&error)).await.is_err() || socket.flush().await.is_err() {
+                        break;
+                    }
+                }
+            }
+            Some((client_id, reply)) = in_flight.next(), if !in_flight.is_empty() => {
+                let frame = match reply {
+                    Ok((seq, result)) => ServerFrame::Ack { client_id, seq, result },
+                    Err(refusal) => error_frame(Some(client_id), refusal.code, refusal.message),
+                };
+                if socket.feed(frame_text(&frame)).await.is_err() || socket.flush().await.is_err() {
+                    break;
+                }
+            }
+            received = ring.recv() => {
+                match received {
+                    Ok(out) => {
+                        if socket.feed_outgoing(&out, conn.audience).await.is_err() {
+                            break;
+                        }
+                        // Drain what else is waiting and flush once: one write for many frames.
+                        let mut fed = 1;
+                        let mut lagged = false;
+                        while fed < MAX_FRAMES_PER_FLUSH {
+                            match ring.try_recv() {
+                                Ok(out) => {
+                                    if socket.feed_outgoing(&out, conn.audience).await.is_err() {
+                                        break;
+                                    }
+                                    fed += 1;
+                                }
+                                Err(tokio::sync::broadcast::error::TryRecvError::Lagged(_)) => {
+                                    lagged = true;
+                                    break;
+                                }
+                                Err(_) => break,
+                            }
+                        }
+                        if socket.flush().await.is_err() {
+                            break;
+                        }
+                        if lagged {
+                            fell_behind(&mut socket).await;
+                            break;
+                        }
+                    }
+                    Err(RecvError::Lagged(_)) => {
+                        fell_behind(&mut socket).await;
+                        break;
+                    }
+                    Err(RecvError::Closed) => break,
+                }
+            }
+            _ = ping.tick() => {
+                if heard_from.elapsed() > ping_every * 3 {
+                    socket.close(close::TIMED_OUT, "no pong".into()).await;
+                    break;
+                }
+                if socket.sink.send(Message::Ping(Default::default())).await.is_err() {
+                    break;
+                }
+            }
+            Ok(()) = shutdown.changed() => {
+                socket.close(1001, format!("resume:{}", socket.last_seq)).await;
+                break;
+            }
+        }
+    }
+}
+
+/// Closes a socket that fell behind the ring, telling it where to resume.
+async fn fell_behind(socket: &mut Socket) {
+    let reason = format!("resume:{}", socket.last_seq);
+    socket.close(close::FELL_BEHIND, reason).await;
+}
+
+/// Sends the snapshot, or the missed changes after `since`.
+async fn start(
+    state: &AppState,
+    hub: &Hub,
+    conn: &Connection,
+    since: Option<i64>,
+    socket: &mut Socket,
+) -> Result<(), ()> {
+    let settings = &state.live.settings;
+    if let Some(since) = since {
+        match store::replay(&state.db, hub.session_id, since, conn.audience, settings.replay_limit).await {
+            Ok(Some((last_seq, frames))) => {
+                for frame in frames {
+                    socket.feed(Utf8Bytes::from(frame)).await.map_err(|_| ())?;
+                }
+                socket.last_seq = last_seq;
+                let presence = ServerFrame::Presence {
+                    participants: hub.participants_connected(),
+                };
+                socket.feed(frame_text(&presence)).await.map_err(|_| ())?;
+                return socket.flush().await;
+            }
+            Ok(None) => {}
+            Err(e) => {
+                tracing::error!(session_id = hub.session_id, error = %e, "live replay failed");
+                socket.close(1011, "try again".into()).await;
+                return Err(());
+            }
+        }
+    }
+    let snapshot = store::snapshot(
+        &state.db,
+        hub.session_id,
+        conn.audience,
+        conn.handle.clone(),
+        state.live.limits().public(),
+        hub.participants_connected(),
+    )
+    .await;
+    match snapshot {
+        Ok(snapshot) => {
+            socket.last_seq = snapshot.seq;
+            socket
+                .feed(frame_text(&ServerFrame::Snapshot(Box::new(snapshot))))
+                .await
+                .map_err(|_| ())?;
+            socket.flush().await
+        }
+        Err(e) => {
+            tracing::error!(session_id = hub.session_id, error = %e, "live snapshot failed");
+            socket.close(1011, "try again".into()).await;
+            Err(())
+        }
+    }
+}
+
+/// Checks what can be checked without the database: who may send this, rate limits, in-flight.
+fn admit(
+    hub: &Hub,
+    conn: &Connection,
+    frame: &ClientFrame,
+    vote_limiter: &DefaultDirectRateLimiter,
+    in_flight: usize,
+) -> Result<Actor, ServerFrame> {
+    let client_id = Some(frame.client_id.clone());
+    let Some(actor) = conn.actor else {
+        return Err(error_frame(
+            client_id,
+            ErrorCode::Forbidden,
+            "join the session first (the presenter screen and visitors only watch)",
+        ));
+    };
+    let is_moderator = matches!(actor, Actor::Moderator(_));
+    if frame.command.is_moderator_command() != is_moderator {
+        let message = if is_moderator {
+            "moderators act on questions; join as a participant to ask or vote"
+        } else {
+            "only moderators can do this"
+        };
+        return Err(error_frame(client_id, ErrorCode::Forbidden, message));
+    }
+    if in_flight >= MAX_IN_FLIGHT {
+        return Err(error_frame(
+            client_id,
+            ErrorCode::TooManyInFlight,
+            "wait for acknowledgements before sending more",
+        ));
+    }
+    let limited = match (&frame.command, actor) {
+        (super::protocol::Command::Ask { .. }, Actor::Participant(id)) => {
+            hub.ask_limiter.check_key(&id).err()
+        }
+        (super::protocol::Command::Vote { .. }, _) => vote_limiter.check().err(),
+        _ => None,
+    };
+    if let Some(not_until) = limited {
+        let wait = not_until.wait_time_from(governor::clock::Clock::now(&governor::clock::DefaultClock::default()));
+        return Err(ServerFrame::Error {
+            client_id,
+            code: ErrorCode::RateLimited,
+            message: "too many in a short time; please wait a moment".into(),
+            retry_after_ms: Some(wait.as_millis().max(1) as u64),
+        });
+    }
+    Ok(actor)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn malformed_and_unknown_frames_get_typed_errors() {
+        let cases = [
+            ("not json", ErrorCode::Malformed),
+            (r#"{"type":"ask","client_id":"a"}"#, ErrorCode::Malformed),
+            (r#"{"type":"launch","client_id":"a"}"#, ErrorCode::UnknownType),
+            (r#"{"type":"vote","client_id":"a","question_id":"x","up":true}"#, ErrorCode::Malformed),
+            (r#"{"type":"vote","client_id":"","question_id":1,"up":true}"#, ErrorCode::Malformed),
+            (r#"[1,2,3]"#, ErrorCode::Malformed),
+        ];
+        for (text, expected) in cases {
+            match parse_frame(text) {
+                Err(ServerFrame::Error { code, .. }) => assert_eq!(code, expected, "{text}"),
+                other => panic!("{text}: {other:?}"),
+            }
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn the_parser_never_panics(text in ".{0,300}") {
+            let _ = parse_frame(&text);
+        }
+
+        #[test]
+        fn the_parser_never_panics_on_json_like_input(
+            kind in "(ask|vote|withdraw|approve|merge|dismiss|[a-z_]{1,12})",
+            id in "[ -~]{0,70}",
+            extra in "[ -~]{0,60}",
+        ) {
+            let text = format!(r#"{{"type":"{kind}","client_id":"{id}",{extra}}}"#);
+            let _ = parse_frame(&text);
+        }
+    }
+}

@@ -1,0 +1,1609 @@
+//! The live engine's storage: applying a command inside the session's write transaction (checks
+//! first, then writes, then the event rows), and reading snapshots and missed events.
+//!
+//! Each committed change becomes one `live_event` row holding the exact frames each audience gets:
+//! everyone, moderators, and the participants it concerns (the "owners"). Replays and live
+//! fan-out send those same bytes, so a resumed client sees exactly what a connected one saw.
+
+use std::collections::BTreeMap;
+
+use sqlx::any::AnyRow;
+use sqlx::{Any, Row, Transaction};
+
+use super::protocol::{
+    AckResult, BackstageNote, Command, Disposition, ErrorCode, FloorEntryView, FloorOrder,
+    FloorView, Limits, LiveState, ModerationMode, Notice, QaState, QuestionView, Role, ServerFrame,
+    Snapshot, Tally, You,
+};
+use crate::domain::floor::{Speaker, balanced_order};
+use crate::domain::qa::{self, DismissReason, QuestionStatus, Transition};
+use crate::domain::text::{self, TextError};
+use crate::store::{Backend, Db, now};
+
+/// Who sent a command, as the writer re-checks it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Actor {
+    Participant(i64),
+    Moderator(i64),
+}
+
+impl Actor {
+    /// The key a client id is remembered under.
+    pub fn key(self) -> String {
+        match self {
+            Actor::Participant(id) => format!("p:{id}"),
+            Actor::Moderator(id) => format!("s:{id}"),
+        }
+    }
+}
+
+/// Who a snapshot or replay is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Audience {
+    Viewer,
+    Participant(i64),
+    Moderator,
+}
+
+/// Why a command was refused; nothing was written.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refusal {
+    pub code: ErrorCode,
+    pub message: String,
+}
+
+impl Refusal {
+    fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        Refusal {
+            code,
+            message: message.into(),
+        }
+    }
+}
+
+fn not_found(what: &str) -> Refusal {
+    Refusal::new(ErrorCode::NotFound, format!("no such {what} in this session"))
+}
+
+fn text_refusal(field: &str, err: TextError) -> Refusal {
+    Refusal::new(ErrorCode::InvalidText, format!("{field}: {err}"))
+}
+
+/// A failure while applying: a refusal (reply and go on) or a database error (the batch fails).
+#[derive(Debug)]
+pub enum ApplyError {
+    Refused(Refusal),
+    Database(sqlx::Error),
+}
+
+impl From<sqlx::Error> for ApplyError {
+    fn from(e: sqlx::Error) -> Self {
+        ApplyError::Database(e)
+    }
+}
+
+impl From<Refusal> for ApplyError {
+    fn from(r: Refusal) -> Self {
+        ApplyError::Refused(r)
+    }
+}
+
+/// One committed change's frames, before they are stored and sent.
+#[derive(Debug, Clone)]
+pub struct Change {
+    pub seq: i64,
+    pub kind: &'static str,
+    pub for_all: Option<ServerFrame>,
+    pub for_moderators: Option<ServerFrame>,
+    pub for_owners: Vec<(i64, ServerFrame)>,
+}
+
+impl Change {
+    /// True for vote changes, whose tallies are coalesced.
+    pub fn is_vote(&self) -> bool {
+        self.kind == "vote"
+    }
+}
+
+/// What applying one command produced.
+#[derive(Debug, Default)]
+pub struct Applied {
+    pub result: AckResult,
+    pub changes: Vec<Change>,
+}
+
+/// Limits the engine enforces, from the configuration.
+#[derive(Debug, Clone, Copy)]
+pub struct EngineLimits {
+    pub question_chars: usize,
+    pub reply_chars: usize,
+    pub questions_per_minute: u32,
+}
+
+impl EngineLimits {
+    /// The part clients are told.
+    pub fn public(&self) -> Limits {
+        Limits {
+            question_chars: self.question_chars,
+            reply_chars: self.reply_chars,
+            questions_per_minute: self.questions_per_minute,
+        }
+    }
+}
+
+const LABEL_CHARS: usize = 32;
+const BACKSTAGE_SHOWN: i64 = 50;
+
+// ---------------------------------------------------------------------------------------------
+// Reading rows
+
+#[derive(Debug, Clone)]
+struct QuestionRow {
+    question_id: i64,
+    participant_id: i64,
+    handle: String,
+    text: String,
+    anonymous: bool,
+    status: QuestionStatus,
+    dismiss_reason: Option<DismissReason>,
+    merged_into: Option<i64>,
+    held_for: String,
+    label: String,
+    pinned: bool,
+    reply: String,
+    edited: bool,
+    votes: i64,
+    created_at: i64,
+    answered_at: Option<i64>,
+    merged_count: i64,
+}
+
+const QUESTION_COLUMNS: &str = "q.question_id, q.participant_id, p.handle, q.text, q.anonymous, \
+    q.status, q.dismiss_reason, q.merged_into, q.held_for, q.label, q.pinned, q.reply, q.edited, \
+    q.votes, q.created_at, q.answered_at, \
+    (select count(*) from question m where m.merged_into = q.question_id) as merged_count";
+
+fn question_from_row(row: &AnyRow) -> Result<QuestionRow, sqlx::Error> {
+    let status: String = row.try_get(5)?;
+    let reason: Option<String> = row.try_get(6)?;
+    Ok(QuestionRow {
+        question_id: row.try_get(0)?,
+        participant_id: row.try_get(1)?,
+        handle: row.try_get(2)?,
+        text: row.try_get(3)?,
+        anonymous: row.try_get::<i64, _>(4)? != 0,
+        status: QuestionStatus::parse(&status).ok_or_else(|| decode_error("question.status"))?,
+        dismiss_reason: reason
+            .map(|r| serde_json::from_value(serde_json::Value::String(r)))
+            .transpose()
+            .map_err(|_| decode_error("question.dismiss_reason"))?,
+        merged_into: row.try_get(7)?,
+        held_for: row.try_get(8)?,
+        label: row.try_get(9)?,
+        pinned: row.try_get::<i64, _>(10)? != 0,
+        reply: row.try_get(11)?,
+        edited: row.try_get::<i64, _>(12)? != 0,
+        votes: row.try_get(13)?,
+        created_at: row.try_get(14)?,
+        answered_at: row.try_get(15)?,
+        merged_count: row.try_get(16)?,
+    })
+}
+
+fn decode_error(what: &str) -> sqlx::Error {
+    sqlx::Error::Decode(format!("unexpected stored value in {what}").into())
+}
+
+fn reason_str(reason: DismissReason) -> String {
+    match serde_json::to_value(reason) {
+        Ok(serde_json::Value::String(s)) => s,
+        _ => unreachable!("DismissReason serialises as a string"),
+    }
+}
+
+/// How much of a question an audience sees.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum View {
+    Public,
+    Owner,
+    Moderator,
+}
+
+impl QuestionRow {
+    fn view(&self, view: View) -> QuestionView {
+        let show_handle = view == View::Moderator || !self.anonymous;
+        let private = view != View::Public;
+        QuestionView {
+            question_id: self.question_id,
+            text: self.text.clone(),
+            handle: show_handle.then(|| self.handle.clone()),
+            status: self.status,
+            votes: self.votes,
+            label: self.label.clone(),
+            pinned: self.pinned,
+            reply: self.reply.clone(),
+            edited: self.edited,
+            merged_count: self.merged_count,
+            asked_at: self.created_at,
+            answered_at: self.answered_at,
+            mine: view == View::Owner,
+            anonymous: private && self.anonymous,
+            dismiss_reason: if private { self.dismiss_reason } else { None },
+            merged_into: if private { self.merged_into } else { None },
+            held_for: if view == View::Moderator {
+                self.held_for.clone()
+            } else {
+                String::new()
+            },
+            participant_id: (view == View::Moderator).then_some(self.participant_id),
+        }
+    }
+
+    /// The change for this question's new state, given whether everyone could see it before.
+    fn change(&self, seq: i64, kind: &'static str, was_public: bool, notice: Option<Notice>) -> Change {
+        let for_all = if self.status.is_public() {
+            Some(ServerFrame::Question {
+                seq,
+                question: self.view(View::Public),
+            })
+        } else if was_public {
+            Some(ServerFrame::QuestionRemoved {
+                seq,
+                question_id: self.question_id,
+                merged_into: self.merged_into,
+            })
+        } else {
+            None
+        };
+        Change {
+            seq,
+            kind,
+            for_all,
+            for_moderators: Some(ServerFrame::Question {
+                seq,
+                question: self.view(View::Moderator),
+            }),
+            for_owners: vec![(
+                self.participant_id,
+                ServerFrame::YourQuestion {
+                    seq,
+                    question: self.view(View::Owner),
+                    notice,
+                },
+            )],
+        }
+    }
+}
+
+async fn load_question(
+    tx: &mut Transaction<'static, Any>,
+    session_id: i64,
+    question_id: i64,
+) -> Result<Option<QuestionRow>, sqlx::Error> {
+    let sql = format!(
+        "select {QUESTION_COLUMNS} from question q join participant p on p.participant_id = q.participant_id \
+         where q.question_id = $1 and q.session_id = $2"
+    );
+    sqlx::query(&sql)
+        .bind(question_id)
+        .bind(session_id)
+        .fetch_optional(&mut **tx)
+        .await?
+        .as_ref()
+        .map(question_from_row)
+        .transpose()
+}
+
+#[derive(Debug, Clone, Copy)]
+struct LiveRow {
+    state: LiveState,
+    last_seq: i64,
+}
+
+fn parse_word<T: serde::de::DeserializeOwned>(word: String, what: &str) -> Result<T, sqlx::Error> {
+    serde_json::from_value(serde_json::Value::String(word)).map_err(|_| decode_error(what))
+}
+
+fn word<T: serde::Serialize>(value: T) -> String {
+    match serde_json::to_value(value) {
+        Ok(serde_json::Value::String(s)) => s,
+        _ => unreachable!("live vocabulary serialises as strings"),
+    }
+}
+
+async fn load_live<'e, E>(executor: E, session_id: i64) -> Result<Option<LiveRow>, sqlx::Error>
+where
+    E: sqlx::Executor<'e, Database = Any>,
+{
+    let row = sqlx::query(
+        "select qa_state, moderation, floor_order, on_screen_question_id, last_seq \
+         from live_session where session_id = $1",
+    )
+    .bind(session_id)
+    .fetch_optional(executor)
+    .await?;
+    row.map(|row| {
+        Ok(LiveRow {
+            state: LiveState {
+                qa_state: parse_word(row.try_get(0)?, "live_session.qa_state")?,
+                moderation: parse_word(row.try_get(1)?, "live_session.moderation")?,
+                floor_order: parse_word(row.try_get(2)?, "live_session.floor_order")?,
+                on_screen: row.try_get(3)?,
+            },
+            last_seq: row.try_get(4)?,
+        })
+    })
+    .transpose()
+}
+
+// ---------------------------------------------------------------------------------------------
+// The floor queue
+
+#[derive(Debug, Clone)]
+struct FloorRow {
+    entry_id: i64,
+    participant_id: i64,
+    handle: String,
+    attendance: String,
+    stakeholder_group: Option<String>,
+    regional_group: Option<String>,
+}
+
+impl FloorRow {
+    fn view(&self, full: bool, mine: bool) -> FloorEntryView {
+        let show = full || mine;
+        FloorEntryView {
+            entry_id: self.entry_id,
+            mine,
+            handle: show.then(|| self.handle.clone()),
+            attendance: show.then(|| self.attendance.clone()),
+            stakeholder_group: if show { self.stakeholder_group.clone() } else { None },
+            regional_group: if show { self.regional_group.clone() } else { None },
+        }
+    }
+
+    fn speaker(&self) -> Speaker {
+        Speaker {
+            stakeholder_group: self.stakeholder_group.clone(),
+            regional_group: self.regional_group.clone(),
+        }
+    }
+}
+
+/// The floor queue: waiting entries in calling order, and who has the floor.
+struct Floor {
+    waiting: Vec<FloorRow>,
+    speaking: Option<FloorRow>,
+}
+
+impl Floor {
+    fn view(&self, audience: Audience) -> FloorView {
+        let full = audience == Audience::Moderator;
+        let me = match audience {
+            Audience::Participant(id) => Some(id),
+            _ => None,
+        };
+        let entry = |r: &FloorRow| r.view(full, Some(r.participant_id) == me);
+        FloorView {
+            waiting: self.waiting.iter().map(entry).collect(),
+            speaking: self.speaking.as_ref().map(entry),
+        }
+    }
+}
+
+async fn load_floor<'c>(
+    conn: &mut sqlx::AnyConnection,
+    session_id: i64,
+    order: FloorOrder,
+) -> Result<Floor, sqlx::Error> {
+    let rows = sqlx::query(
+        "select f.floor_entry_id, f.participant_id, p.handle, p.attendance, p.stakeholder_group, \
+         p.regional_group, f.status from floor_entry f join participant p on p.participant_id = f.participant_id \
+         where f.session_id = $1 and (f.status in ('waiting', 'called') or f.called_at is not null) \
+         order by f.called_at, f.floor_entry_id",
+    )
+    .bind(session_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut waiting = Vec::new();
+    let mut history = Vec::new();
+    let mut speaking = None;
+    for row in &rows {
+        let entry = FloorRow {
+            entry_id: row.try_get(0)?,
+            participant_id: row.try_get(1)?,
+            handle: row.try_get(2)?,
+            attendance: row.try_get(3)?,
+            stakeholder_group: row.try_get(4)?,
+            regional_group: row.try_get(5)?,
+        };
+        let status: String = row.try_get(6)?;
+        match status.as_str() {
+            "waiting" => waiting.push(entry),
+            "called" => {
+                history.push(entry.speaker());
+                speaking = Some(entry);
+            }
+            _ => history.push(entry.speaker()),
+        }
+    }
+    waiting.sort_by_key(|e| e.entry_id);
+    if order == FloorOrder::Balanced {
+        let speakers: Vec<Speaker> = waiting.iter().map(FloorRow::speaker).collect();
+        let order = balanced_order(&history, &speakers);
+        waiting = order.into_iter().map(|i| waiting[i].clone()).collect();
+    }
+    Ok(Floor { waiting, speaking })
+}
+
+async fn floor_change(
+    tx: &mut Transaction<'static, Any>,
+    session_id: i64,
+    seq: i64,
+) -> Result<Change, sqlx::Error> {
+    let live = load_live(&mut **tx, session_id)
+        .await?
+        .ok_or(sqlx::Error::RowNotFound)?;
+    let floor = load_floor(tx, session_id, live.state.floor_order).await?;
+    Ok(Change {
+        seq,
+        kind: "floor",
+        for_all: Some(ServerFrame::Floor {
+            seq,
+            floor: floor.view(Audience::Viewer),
+        }),
+        for_moderators: Some(ServerFrame::Floor {
+            seq,
+            floor: floor.view(Audience::Moderator),
+        }),
+        for_owners: Vec::new(),
+    })
+}
+
+fn state_change(seq: i64, state: LiveState) -> Change {
+    let frame = ServerFrame::SessionState { seq, state };
+    Change {
+        seq,
+        kind: "session_state",
+        for_all: Some(frame.clone()),
+        for_moderators: Some(frame),
+        for_owners: Vec::new(),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Applying commands
+
+/// The state of one session's write transaction while a batch of commands is applied.
+pub struct Writer<'a> {
+    pub tx: &'a mut Transaction<'static, Any>,
+    pub session_id: i64,
+    /// The last sequence number handed out (stored at the end of the batch).
+    pub seq: i64,
+    pub limits: EngineLimits,
+}
+
+impl Writer<'_> {
+    fn next_seq(&mut self) -> i64 {
+        self.seq += 1;
+        self.seq
+    }
+
+    async fn live(&mut self) -> Result<LiveRow, ApplyError> {
+        Ok(load_live(&mut **self.tx, self.session_id)
+            .await?
+            .ok_or_else(|| not_found("live session"))?)
+    }
+
+    async fn question(&mut self, question_id: i64) -> Result<QuestionRow, ApplyError> {
+        Ok(load_question(self.tx, self.session_id, question_id)
+            .await?
+            .ok_or_else(|| not_found("question"))?)
+    }
+
+    /// Applies one command; checks everything before writing anything.
+    pub async fn apply(&mut self, actor: Actor, command: &Command) -> Result<Applied, ApplyError> {
+        match actor {
+            Actor::Participant(participant_id) => {
+                if command.is_moderator_command() {
+                    return Err(Refusal::new(ErrorCode::Forbidden, "only moderators can do this").into());
+                }
+                let found = sqlx::query(
+                    "select 1 from participant where participant_id = $1 and session_id = $2",
+                )
+                .bind(participant_id)
+                .bind(self.session_id)
+                .fetch_optional(&mut **self.tx)
+                .await?;
+                if found.is_none() {
+                    return Err(Refusal::new(ErrorCode::Forbidden, "you are not a participant of this session").into());
+                }
+                self.apply_participant(participant_id, command).await
+            }
+            Actor::Moderator(staff_id) => {
+                if !command.is_moderator_command() {
+                    return Err(Refusal::new(
+                        ErrorCode::Forbidden,
+                        "moderators act on questions; join as a participant to ask or vote",
+                    )
+                    .into());
+                }
+                if !super::participants::can_moderate_id(&mut **self.tx, self.session_id, staff_id).await? {
+                    return Err(Refusal::new(ErrorCode::Forbidden, "you are not a moderator of this session").into());
+                }
+                self.apply_moderator(staff_id, command).await
+            }
+        }
+    }
+
+    async fn apply_participant(&mut self, me: i64, command: &Command) -> Result<Applied, ApplyError> {
+        let live = self.live().await?;
+        match command {
+            Command::Ask { text, anonymous } => {
+                if live.state.qa_state != QaState::Open {
+                    return Err(Refusal::new(ErrorCode::QaClosed, "questions are not open now").into());
+                }
+                let text = text::clean(text, self.limits.question_chars, true)
+                    .map_err(|e| text_refusal("text", e))?;
+                let held_for = crate::domain::pii::held_for(&text);
+                let status = if live.state.moderation == ModerationMode::Pre || !held_for.is_empty() {
+                    QuestionStatus::Pending
+                } else {
+                    QuestionStatus::Approved
+                };
+                let at = now();
+                let approved_at = (status == QuestionStatus::Approved).then_some(at);
+                let row = sqlx::query(
+                    "insert into question (session_id, participant_id, text, anonymous, status, held_for, \
+                     created_at, approved_at, updated_at) values ($1, $2, $3, $4, $5, $6, $7, $8, $7) \
+                     returning question_id",
+                )
+                .bind(self.session_id)
+                .bind(me)
+                .bind(&text)
+                .bind(i64::from(*anonymous))
+                .bind(status.as_str())
+                .bind(&held_for)
+                .bind(at)
+                .bind(approved_at)
+                .fetch_one(&mut **self.tx)
+                .await?;
+                let question_id: i64 = row.try_get(0)?;
+                let q = self.question(question_id).await?;
+                let seq = self.next_seq();
+                Ok(Applied {
+                    result: AckResult {
+                        question_id: Some(question_id),
+                        status: Some(status),
+                        ..AckResult::default()
+                    },
+                    changes: vec![q.change(seq, "ask", false, None)],
+                })
+            }
+            Command::Vote { question_id, up } => {
+                if !matches!(live.state.qa_state, QaState::Open | QaState::VotingOnly) {
+                    return Err(Refusal::new(ErrorCode::QaClosed, "voting is not open now").into());
+                }
+                let q = self.question(*question_id).await?;
+                if !qa::can_vote(q.status) {
+                    return Err(Refusal::new(ErrorCode::InvalidState, "only open questions can be voted on").into());
+                }
+                let changed = if *up {
+                    sqlx::query(
+                        "insert into question_vote (question_id, participant_id, created_at) values ($1, $2, $3) \
+                         on conflict (question_id, participant_id) do nothing",
+                    )
+                    .bind(question_id)
+                    .bind(me)
+                    .bind(now())
+                    .execute(&mut **self.tx)
+                    .await?
+                    .rows_affected()
+                } else {
+                    sqlx::query("delete from question_vote where question_id = $1 and participant_id = $2")
+                        .bind(question_id)
+                        .bind(me)
+                        .execute(&mut **self.tx)
+                        .await?
+                        .rows_affected()
+                };
+                let mut result = AckResult {
+                    question_id: Some(*question_id),
+                    votes: Some(q.votes),
+                    voted: Some(*up),
+                    ..AckResult::default()
+                };
+                if changed == 0 {
+                    // Already so: nothing changes, nothing is sent.
+                    return Ok(Applied { result, changes: vec![] });
+                }
+                let votes: i64 = sqlx::query(
+                    "update question set votes = votes + $1 where question_id = $2 returning votes",
+                )
+                .bind(if *up { 1i64 } else { -1 })
+                .bind(question_id)
+                .fetch_one(&mut **self.tx)
+                .await?
+                .try_get(0)?;
+                result.votes = Some(votes);
+                let seq = self.next_seq();
+                let frame = ServerFrame::Tallies {
+                    seq,
+                    votes: vec![Tally {
+                        question_id: *question_id,
+                        votes,
+                    }],
+                };
+                Ok(Applied {
+                    result,
+                    changes: vec![Change {
+                        seq,
+                        kind: "vote",
+                        for_all: Some(frame.clone()),
+                        for_moderators: Some(frame),
+                        for_owners: vec![],
+                    }],
+                })
+            }
+            Command::Withdraw { question_id } => {
+                let q = self.question(*question_id).await?;
+                if q.participant_id != me {
+                    return Err(Refusal::new(ErrorCode::Forbidden, "you can only withdraw your own questions").into());
+                }
+                self.transition(q, Transition::Withdraw, None, live).await
+            }
+            Command::RaiseHand => {
+                let existing = sqlx::query(
+                    "select floor_entry_id from floor_entry where session_id = $1 and participant_id = $2 \
+                     and status = 'waiting'",
+                )
+                .bind(self.session_id)
+                .bind(me)
+                .fetch_optional(&mut **self.tx)
+                .await?;
+                if let Some(row) = existing {
+                    return Ok(Applied {
+                        result: AckResult {
+                            entry_id: Some(row.try_get(0)?),
+                            ..AckResult::default()
+                        },
+                        changes: vec![],
+                    });
+                }
+                let entry_id: i64 = sqlx::query(
+                    "insert into floor_entry (session_id, participant_id, status, created_at) \
+                     values ($1, $2, 'waiting', $3) returning floor_entry_id",
+                )
+                .bind(self.session_id)
+                .bind(me)
+                .bind(now())
+                .fetch_one(&mut **self.tx)
+                .await?
+                .try_get(0)?;
+                let seq = self.next_seq();
+                Ok(Applied {
+                    result: AckResult {
+                        entry_id: Some(entry_id),
+                        ..AckResult::default()
+                    },
+                    changes: vec![floor_change(self.tx, self.session_id, seq).await?],
+                })
+            }
+            Command::LowerHand => {
+                let lowered = sqlx::query(
+                    "update floor_entry set status = 'withdrawn' where session_id = $1 and participant_id = $2 \
+                     and status = 'waiting'",
+                )
+                .bind(self.session_id)
+                .bind(me)
+                .execute(&mut **self.tx)
+                .await?
+                .rows_affected();
+                let mut changes = vec![];
+                if lowered > 0 {
+                    let seq = self.next_seq();
+                    changes.push(floor_change(self.tx, self.session_id, seq).await?);
+                }
+                Ok(Applied {
+                    result: AckResult::default(),
+                    changes,
+                })
+            }
+            _ => Err(Refusal::new(ErrorCode::Forbidden, "only moderators can do this").into()),
+        }
+    }
+
+    /// Moves a question through the state machine and records the change (and clears the
+    /// presenter screen when the question leaves what may be shown).
+    async fn transition(
+        &mut self,
+        q: QuestionRow,
+        transition: Transition,
+        reason: Option<DismissReason>,
+        live: LiveRow,
+    ) -> Result<Applied, ApplyError> {
+        let to = qa::next_status(q.status, transition)
+            .map_err(|e| Refusal::new(ErrorCode::InvalidState, e.to_string()))?;
+        let at = now();
+        sqlx::query(
+            "update question set status = $1, dismiss_reason = $2, updated_at = $3, \
+             approved_at = case when $1 = 'approved' and approved_at is null then $3 else approved_at end, \
+             answered_at = case when $1 = 'answered' then $3 when $1 = 'approved' then null else answered_at end \
+             where question_id = $4",
+        )
+        .bind(to.as_str())
+        .bind(reason.map(reason_str))
+        .bind(at)
+        .bind(q.question_id)
+        .execute(&mut **self.tx)
+        .await?;
+        let kind = match transition {
+            Transition::Approve => "approve",
+            Transition::Dismiss => "dismiss",
+            Transition::MarkAnswered => "mark_answered",
+            Transition::Reopen => "reopen",
+            Transition::Withdraw => "withdraw",
+            Transition::MergeAway => "merge",
+        };
+        let after = self.question(q.question_id).await?;
+        let seq = self.next_seq();
+        let mut changes = vec![after.change(seq, kind, q.status.is_public(), None)];
+        changes.extend(self.clear_screen_unless_showable(&after, live).await?);
+        Ok(Applied {
+            result: AckResult {
+                question_id: Some(q.question_id),
+                status: Some(to),
+                ..AckResult::default()
+            },
+            changes,
+        })
+    }
+
+    async fn clear_screen_unless_showable(
+        &mut self,
+        q: &QuestionRow,
+        live: LiveRow,
+    ) -> Result<Option<Change>, ApplyError> {
+        if live.state.on_screen != Some(q.question_id) || qa::can_show_on_screen(q.status) {
+            return Ok(None);
+        }
+        sqlx::query("update live_session set on_screen_question_id = null where session_id = $1")
+            .bind(self.session_id)
+            .execute(&mut **self.tx)
+            .await?;
+        let seq = self.next_seq();
+        Ok(Some(state_change(
+            seq,
+            LiveState {
+                on_screen: None,
+                ..live.state
+            },
+        )))
+    }
+
+    async fn edit_question(
+        &mut self,
+        q: QuestionRow,
+        kind: &'static str,
+        sql: &str,
+        value: sqlx_value::Value,
+    ) -> Result<Applied, ApplyError> {
+        if !q.status.is_open() {
+            return Err(Refusal::new(
+                ErrorCode::InvalidState,
+                format!("a {} question cannot be changed", q.status.as_str()),
+            )
+            .into());
+        }
+        let query = sqlx::query(sql);
+        let query = match value {
+            sqlx_value::Value::Text(t) => query.bind(t),
+            sqlx_value::Value::Int(i) => query.bind(i),
+        };
+        query
+            .bind(now())
+            .bind(q.question_id)
+            .execute(&mut **self.tx)
+            .await?;
+        let after = self.question(q.question_id).await?;
+        let seq = self.next_seq();
+        Ok(Applied {
+            result: AckResult {
+                question_id: Some(q.question_id),
+                ..AckResult::default()
+            },
+            changes: vec![after.change(seq, kind, q.status.is_public(), None)],
+        })
+    }
+
+    async fn apply_moderator(&mut self, staff_id: i64, command: &Command) -> Result<Applied, ApplyError> {
+        let live = self.live().await?;
+        match command {
+            Command::Approve { question_id } => {
+                let q = self.question(*question_id).await?;
+                self.transition(q, Transition::Approve, None, live).await
+            }
+            Command::Dismiss { question_id, reason } => {
+                let q = self.question(*question_id).await?;
+                self.transition(q, Transition::Dismiss, Some(*reason), live).await
+            }
+            Command::MarkAnswered { question_id } => {
+                let q = self.question(*question_id).await?;
+                self.transition(q, Transition::MarkAnswered, None, live).await
+            }
+            Command::Reopen { question_id } => {
+                let q = self.question(*question_id).await?;
+                self.transition(q, Transition::Reopen, None, live).await
+            }
+            Command::ShowOnScreen { question_id } => {
+                if let Some(id) = question_id {
+                    let q = self.question(*id).await?;
+                    if !qa::can_show_on_screen(q.status) {
+                        return Err(Refusal::new(
+                            ErrorCode::InvalidState,
+                            "only approved or answered questions can go on screen",
+                        )
+                        .into());
+                    }
+                }
+                if live.state.on_screen == *question_id {
+                    return Ok(Applied::default());
+                }
+                sqlx::query("update live_session set on_screen_question_id = $1 where session_id = $2")
+                    .bind(*question_id)
+                    .bind(self.session_id)
+                    .execute(&mut **self.tx)
+                    .await?;
+                let seq = self.next_seq();
+                Ok(Applied {
+                    result: AckResult {
+                        question_id: *question_id,
+                        ..AckResult::default()
+                    },
+                    changes: vec![state_change(
+                        seq,
+                        LiveState {
+                            on_screen: *question_id,
+                            ..live.state
+                        },
+                    )],
+                })
+            }
+            Command::Merge { question_id, into } => self.merge(*question_id, *into, live).await,
+            Command::Edit { question_id, text } => {
+                let text = text::clean(text, self.limits.question_chars, true)
+                    .map_err(|e| text_refusal("text", e))?;
+                let q = self.question(*question_id).await?;
+                self.edit_question(
+                    q,
+                    "edit",
+                    "update question set text = $1, edited = 1, updated_at = $2 where question_id = $3",
+                    sqlx_value::Value::Text(text),
+                )
+                .await
+            }
+            Command::Label { question_id, label } => {
+                let label = text::clean_optional(label, LABEL_CHARS).map_err(|e| text_refusal("label", e))?;
+                let q = self.question(*question_id).await?;
+                self.edit_question(
+                    q,
+                    "label",
+                    "update question set label = $1, updated_at = $2 where question_id = $3",
+                    sqlx_value::Value::Text(label),
+                )
+                .await
+            }
+            Command::Pin { question_id, pinned } => {
+                let q = self.question(*question_id).await?;
+                self.edit_question(
+                    q,
+                    "pin",
+                    "update question set pinned = $1, updated_at = $2 where question_id = $3",
+                    sqlx_value::Value::Int(i64::from(*pinned)),
+                )
+                .await
+            }
+            Command::Reply { question_id, text } => {
+                let reply = text::clean_optional(text, self.limits.reply_chars)
+                    .map_err(|e| text_refusal("text", e))?;
+                let q = self.question(*question_id).await?;
+                self.edit_question(
+                    q,
+                    "reply",
+                    "update question set reply = $1, updated_at = $2 where question_id = $3",
+                    sqlx_value::Value::Text(reply),
+                )
+                .await
+            }
+            Command::SetQaState { state } => {
+                self.set_state("qa_state", word(state), LiveState { qa_state: *state, ..live.state }, live)
+                    .await
+            }
+            Command::SetModeration { mode } => {
+                self.set_state("moderation", word(mode), LiveState { moderation: *mode, ..live.state }, live)
+                    .await
+            }
+            Command::SetFloorOrder { order } => {
+                let mut applied = self
+                    .set_state("floor_order", word(order), LiveState { floor_order: *order, ..live.state }, live)
+                    .await?;
+                if !applied.changes.is_empty() {
+                    let seq = self.next_seq();
+                    applied.changes.push(floor_change(self.tx, self.session_id, seq).await?);
+                }
+                Ok(applied)
+            }
+            Command::CallNext => {
+                let floor = load_floor(self.tx, self.session_id, live.state.floor_order).await?;
+                let next = floor
+                    .waiting
+                    .first()
+                    .ok_or_else(|| Refusal::new(ErrorCode::NotFound, "nobody is waiting for the floor"))?;
+                self.call(next.entry_id).await
+            }
+            Command::CallSpeaker { entry_id } => {
+                self.waiting_entry(*entry_id).await?;
+                self.call(*entry_id).await
+            }
+            Command::SkipSpeaker { entry_id } => {
+                self.waiting_entry(*entry_id).await?;
+                sqlx::query("update floor_entry set status = 'skipped' where floor_entry_id = $1")
+                    .bind(entry_id)
+                    .execute(&mut **self.tx)
+                    .await?;
+                let seq = self.next_seq();
+                Ok(Applied {
+                    result: AckResult {
+                        entry_id: Some(*entry_id),
+                        ..AckResult::default()
+                    },
+                    changes: vec![floor_change(self.tx, self.session_id, seq).await?],
+                })
+            }
+            Command::ClearFloor => {
+                let cleared = sqlx::query(
+                    "update floor_entry set status = case when status = 'called' then 'spoke' else 'cleared' end \
+                     where session_id = $1 and status in ('waiting', 'called')",
+                )
+                .bind(self.session_id)
+                .execute(&mut **self.tx)
+                .await?
+                .rows_affected();
+                let mut changes = vec![];
+                if cleared > 0 {
+                    let seq = self.next_seq();
+                    changes.push(floor_change(self.tx, self.session_id, seq).await?);
+                }
+                Ok(Applied {
+                    result: AckResult::default(),
+                    changes,
+                })
+            }
+            Command::Backstage { text } => {
+                let text = text::clean(text, self.limits.reply_chars, true)
+                    .map_err(|e| text_refusal("text", e))?;
+                let at = now();
+                sqlx::query(
+                    "insert into backstage_note (session_id, staff_id, text, created_at) values ($1, $2, $3, $4)",
+                )
+                .bind(self.session_id)
+                .bind(staff_id)
+                .bind(&text)
+                .bind(at)
+                .execute(&mut **self.tx)
+                .await?;
+                let author: String = sqlx::query("select display_name from staff where staff_id = $1")
+                    .bind(staff_id)
+                    .fetch_one(&mut **self.tx)
+                    .await?
+                    .try_get(0)?;
+                let seq = self.next_seq();
+                Ok(Applied {
+                    result: AckResult::default(),
+                    changes: vec![Change {
+                        seq,
+                        kind: "backstage",
+                        for_all: None,
+                        for_moderators: Some(ServerFrame::BackstageNote {
+                            seq,
+                            note: BackstageNote { author, text, at },
+                        }),
+                        for_owners: vec![],
+                    }],
+                })
+            }
+            _ => Err(Refusal::new(ErrorCode::Forbidden, "this is a participant's command").into()),
+        }
+    }
+
+    async fn set_state(
+        &mut self,
+        column: &'static str,
+        value: String,
+        state: LiveState,
+        live: LiveRow,
+    ) -> Result<Applied, ApplyError> {
+        if state == live.state {
+            return Ok(Applied::default());
+        }
+        // `column` is one of three fixed names chosen above, never input.
+        let sql = format!("update live_session set {column} = $1 where session_id = $2");
+        sqlx::query(&sql)
+            .bind(value)
+            .bind(self.session_id)
+            .execute(&mut **self.tx)
+            .await?;
+        let seq = self.next_seq();
+        Ok(Applied {
+            result: AckResult::default(),
+            changes: vec![state_change(seq, state)],
+        })
+    }
+
+    async fn waiting_entry(&mut self, entry_id: i64) -> Result<(), ApplyError> {
+        let row = sqlx::query("select status from floor_entry where floor_entry_id = $1 and session_id = $2")
+            .bind(entry_id)
+            .bind(self.session_id)
+            .fetch_optional(&mut **self.tx)
+            .await?
+            .ok_or_else(|| not_found("floor-queue entry"))?;
+        let status: String = row.try_get(0)?;
+        if status != "waiting" {
+            return Err(Refusal::new(ErrorCode::InvalidState, format!("this entry is {status}, not waiting")).into());
+        }
+        Ok(())
+    }
+
+    async fn call(&mut self, entry_id: i64) -> Result<Applied, ApplyError> {
+        sqlx::query("update floor_entry set status = 'spoke' where session_id = $1 and status = 'called'")
+            .bind(self.session_id)
+            .execute(&mut **self.tx)
+            .await?;
+        sqlx::query("update floor_entry set status = 'called', called_at = $1 where floor_entry_id = $2")
+            .bind(now())
+            .bind(entry_id)
+            .execute(&mut **self.tx)
+            .await?;
+        let seq = self.next_seq();
+        Ok(Applied {
+            result: AckResult {
+                entry_id: Some(entry_id),
+                ..AckResult::default()
+            },
+            changes: vec![floor_change(self.tx, self.session_id, seq).await?],
+        })
+    }
+
+    async fn merge(&mut self, question_id: i64, into: i64, live: LiveRow) -> Result<Applied, ApplyError> {
+        if question_id == into {
+            return Err(Refusal::new(ErrorCode::InvalidState, "a question cannot be merged into itself").into());
+        }
+        let source = self.question(question_id).await?;
+        let target = self.question(into).await?;
+        qa::next_status(source.status, Transition::MergeAway)
+            .map_err(|e| Refusal::new(ErrorCode::InvalidState, e.to_string()))?;
+        if !qa::can_receive_merge(target.status) {
+            return Err(Refusal::new(
+                ErrorCode::InvalidState,
+                format!("a {} question cannot receive a merge", target.status.as_str()),
+            )
+            .into());
+        }
+        // Voters of the duplicate move over unless they already voted for the target.
+        sqlx::query(
+            "insert into question_vote (question_id, participant_id, created_at) \
+             select $1, v.participant_id, v.created_at from question_vote v where v.question_id = $2 \
+             and not exists (select 1 from question_vote w where w.question_id = $1 and w.participant_id = v.participant_id)",
+        )
+        .bind(into)
+        .bind(question_id)
+        .execute(&mut **self.tx)
+        .await?;
+        sqlx::query("delete from question_vote where question_id = $1")
+            .bind(question_id)
+            .execute(&mut **self.tx)
+            .await?;
+        let at = now();
+        sqlx::query(
+            "update question set status = 'merged', merged_into = $1, votes = 0, updated_at = $2 where question_id = $3",
+        )
+        .bind(into)
+        .bind(at)
+        .bind(question_id)
+        .execute(&mut **self.tx)
+        .await?;
+        sqlx::query(
+            "update question set votes = (select count(*) from question_vote v where v.question_id = $1), \
+             updated_at = $2 where question_id = $1",
+        )
+        .bind(into)
+        .bind(at)
+        .execute(&mut **self.tx)
+        .await?;
+        let source_after = self.question(question_id).await?;
+        let target_after = self.question(into).await?;
+        let seq = self.next_seq();
+        let mut changes = vec![source_after.change(seq, "merge", source.status.is_public(), None)];
+        let seq = self.next_seq();
+        let notice = (target_after.participant_id != source_after.participant_id)
+            .then_some(Notice::DuplicateMergedIn);
+        changes.push(target_after.change(seq, "merge_target", target.status.is_public(), notice));
+        changes.extend(self.clear_screen_unless_showable(&source_after, live).await?);
+        Ok(Applied {
+            result: AckResult {
+                question_id: Some(into),
+                votes: Some(target_after.votes),
+                ..AckResult::default()
+            },
+            changes,
+        })
+    }
+}
+
+/// A bind value for the small family of one-column question edits.
+mod sqlx_value {
+    pub enum Value {
+        Text(String),
+        Int(i64),
+    }
+}
+
+/// Locks the session's sequence counter for this transaction and returns the last number used.
+///
+/// An UPDATE takes the row lock on PostgreSQL (so instances sharing the database serialise on
+/// it) and the write lock on SQLite, before anything else is read.
+pub async fn lock_sequence(
+    tx: &mut Transaction<'static, Any>,
+    session_id: i64,
+) -> Result<i64, sqlx::Error> {
+    Ok(sqlx::query(
+        "update live_session set last_seq = last_seq where session_id = $1 returning last_seq",
+    )
+    .bind(session_id)
+    .fetch_one(&mut **tx)
+    .await?
+    .try_get(0)?)
+}
+
+/// Stores the last sequence number of a batch.
+pub async fn store_sequence(
+    tx: &mut Transaction<'static, Any>,
+    session_id: i64,
+    seq: i64,
+) -> Result<(), sqlx::Error> {
+    sqlx::query("update live_session set last_seq = $1 where session_id = $2")
+        .bind(seq)
+        .bind(session_id)
+        .execute(&mut **tx)
+        .await?;
+    Ok(())
+}
+
+/// The stored result of an earlier command with this client id, if any.
+pub async fn earlier_result(
+    tx: &mut Transaction<'static, Any>,
+    session_id: i64,
+    actor: Actor,
+    client_id: &str,
+) -> Result<Option<(Option<i64>, AckResult)>, sqlx::Error> {
+    let row = sqlx::query(
+        "select result from live_command where session_id = $1 and actor = $2 and client_id = $3",
+    )
+    .bind(session_id)
+    .bind(actor.key())
+    .bind(client_id)
+    .fetch_optional(&mut **tx)
+    .await?;
+    match row {
+        None => Ok(None),
+        Some(row) => {
+            let text: String = row.try_get(0)?;
+            let stored: StoredResult =
+                serde_json::from_str(&text).map_err(|_| decode_error("live_command.result"))?;
+            Ok(Some((stored.seq, stored.result)))
+        }
+    }
+}
+
+#[derive(serde::Serialize, serde::Deserialize)]
+struct StoredResult {
+    seq: Option<i64>,
+    #[serde(flatten)]
+    result: AckResult,
+}
+
+/// Remembers what a client id produced.
+pub async fn remember_result(
+    tx: &mut Transaction<'static, Any>,
+    session_id: i64,
+    actor: Actor,
+    client_id: &str,
+    seq: Option<i64>,
+    result: &AckResult,
+) -> Result<(), sqlx::Error> {
+    let text = serde_json::to_string(&StoredResult {
+        seq,
+        result: result.clone(),
+    })
+    .map_err(|e| sqlx::Error::Encode(e.into()))?;
+    sqlx::query(
+        "insert into live_command (session_id, actor, client_id, result, created_at) values ($1, $2, $3, $4, $5)",
+    )
+    .bind(session_id)
+    .bind(actor.key())
+    .bind(client_id)
+    .bind(text)
+    .bind(now())
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+/// A change as stored and sent: each audience's frame serialised once.
+#[derive(Debug, Clone)]
+pub struct StoredChange {
+    pub seq: i64,
+    pub is_vote: bool,
+    pub for_all: Option<String>,
+    pub for_moderators: Option<String>,
+    pub for_owners: Vec<(i64, String)>,
+}
+
+fn to_json(frame: &ServerFrame) -> Result<String, sqlx::Error> {
+    serde_json::to_string(frame).map_err(|e| sqlx::Error::Encode(e.into()))
+}
+
+/// Appends a change to the session's event log.
+pub async fn record_change(
+    tx: &mut Transaction<'static, Any>,
+    session_id: i64,
+    change: &Change,
+) -> Result<StoredChange, sqlx::Error> {
+    let stored = StoredChange {
+        seq: change.seq,
+        is_vote: change.is_vote(),
+        for_all: change.for_all.as_ref().map(to_json).transpose()?,
+        for_moderators: change.for_moderators.as_ref().map(to_json).transpose()?,
+        for_owners: change
+            .for_owners
+            .iter()
+            .map(|(id, f)| Ok((*id, to_json(f)?)))
+            .collect::<Result<_, sqlx::Error>>()?,
+    };
+    let owners = if stored.for_owners.is_empty() {
+        None
+    } else {
+        Some(serde_json::to_string(&stored.for_owners).map_err(|e| sqlx::Error::Encode(e.into()))?)
+    };
+    sqlx::query(
+        "insert into live_event (session_id, seq, kind, for_all, for_moderators, for_owners, created_at) \
+         values ($1, $2, $3, $4, $5, $6, $7)",
+    )
+    .bind(session_id)
+    .bind(change.seq)
+    .bind(change.kind)
+    .bind(stored.for_all.clone())
+    .bind(stored.for_moderators.clone())
+    .bind(owners)
+    .bind(now())
+    .execute(&mut **tx)
+    .await?;
+    Ok(stored)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reading: snapshots and replays
+
+/// Starts a read transaction that sees one consistent state of the database.
+async fn begin_consistent_read(db: &Db) -> Result<Transaction<'static, Any>, sqlx::Error> {
+    let mut tx = db.pool.begin().await?;
+    if db.backend == Backend::Postgres {
+        // READ COMMITTED would give each statement its own snapshot.
+        sqlx::query("set transaction isolation level repeatable read")
+            .execute(&mut *tx)
+            .await?;
+    }
+    Ok(tx)
+}
+
+/// Everything `audience` may see of the session, with the sequence number it is current to.
+pub async fn snapshot(
+    db: &Db,
+    session_id: i64,
+    audience: Audience,
+    handle: Option<String>,
+    limits: Limits,
+    participants_connected: u64,
+) -> Result<Snapshot, sqlx::Error> {
+    let mut tx = begin_consistent_read(db).await?;
+    let live = load_live(&mut *tx, session_id)
+        .await?
+        .ok_or(sqlx::Error::RowNotFound)?;
+    let head = sqlx::query(
+        "select s.title, l.join_code from session s join live_session l on l.session_id = s.session_id \
+         where s.session_id = $1",
+    )
+    .bind(session_id)
+    .fetch_one(&mut *tx)
+    .await?;
+    let filter = match audience {
+        Audience::Moderator => "",
+        _ => "and q.status in ('approved', 'answered')",
+    };
+    let sql = format!(
+        "select {QUESTION_COLUMNS} from question q join participant p on p.participant_id = q.participant_id \
+         where q.session_id = $1 {filter} order by q.question_id"
+    );
+    let rows = sqlx::query(&sql).bind(session_id).fetch_all(&mut *tx).await?;
+    let all: Vec<QuestionRow> = rows.iter().map(question_from_row).collect::<Result<_, _>>()?;
+    let view = if audience == Audience::Moderator {
+        View::Moderator
+    } else {
+        View::Public
+    };
+    let questions: Vec<QuestionView> = all.iter().map(|q| q.view(view)).collect();
+    let (mine, my_votes, you) = match audience {
+        Audience::Participant(me) => {
+            let sql = format!(
+                "select {QUESTION_COLUMNS} from question q join participant p on p.participant_id = q.participant_id \
+                 where q.participant_id = $1 and q.session_id = $2 order by q.question_id"
+            );
+            let rows = sqlx::query(&sql)
+                .bind(me)
+                .bind(session_id)
+                .fetch_all(&mut *tx)
+                .await?;
+            let mine = rows
+                .iter()
+                .map(|r| question_from_row(r).map(|q| q.view(View::Owner)))
+                .collect::<Result<Vec<_>, _>>()?;
+            let votes = sqlx::query(
+                "select v.question_id from question_vote v join question q on q.question_id = v.question_id \
+                 where v.participant_id = $1 and q.session_id = $2 order by v.question_id",
+            )
+            .bind(me)
+            .bind(session_id)
+            .fetch_all(&mut *tx)
+            .await?
+            .iter()
+            .map(|r| r.try_get(0))
+            .collect::<Result<Vec<i64>, _>>()?;
+            let you = You {
+                role: Role::Participant,
+                participant_id: Some(me),
+                handle,
+            };
+            (mine, votes, you)
+        }
+        Audience::Moderator => (
+            vec![],
+            vec![],
+            You {
+                role: Role::Moderator,
+                participant_id: None,
+                handle,
+            },
+        ),
+        Audience::Viewer => (
+            vec![],
+            vec![],
+            You {
+                role: Role::Viewer,
+                participant_id: None,
+                handle: None,
+            },
+        ),
+    };
+    let floor = load_floor(&mut tx, session_id, live.state.floor_order).await?;
+    let (backstage, disposition) = if audience == Audience::Moderator {
+        let notes = sqlx::query(
+            "select s.display_name, b.text, b.created_at from backstage_note b join staff s on s.staff_id = b.staff_id \
+             where b.session_id = $1 order by b.backstage_note_id desc limit $2",
+        )
+        .bind(session_id)
+        .bind(BACKSTAGE_SHOWN)
+        .fetch_all(&mut *tx)
+        .await?;
+        let mut notes = notes
+            .iter()
+            .map(|r| {
+                Ok(BackstageNote {
+                    author: r.try_get(0)?,
+                    text: r.try_get(1)?,
+                    at: r.try_get(2)?,
+                })
+            })
+            .collect::<Result<Vec<_>, sqlx::Error>>()?;
+        notes.reverse();
+        (notes, Some(disposition_in(&mut tx, session_id).await?))
+    } else {
+        (vec![], None)
+    };
+    tx.commit().await?;
+    Ok(Snapshot {
+        seq: live.last_seq,
+        session_id,
+        title: head.try_get(0)?,
+        join_code: head.try_get(1)?,
+        you,
+        state: live.state,
+        questions,
+        mine,
+        my_votes,
+        floor: floor.view(audience),
+        backstage,
+        disposition,
+        participants_connected,
+        limits,
+    })
+}
+
+async fn disposition_in(
+    conn: &mut sqlx::AnyConnection,
+    session_id: i64,
+) -> Result<Disposition, sqlx::Error> {
+    let rows = sqlx::query(
+        "select status, dismiss_reason, count(*), sum(case when approved_at is not null then 1 else 0 end) \
+         from question where session_id = $1 group by status, dismiss_reason",
+    )
+    .bind(session_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut d = Disposition::default();
+    for row in rows {
+        let status: String = row.try_get(0)?;
+        let reason: Option<String> = row.try_get(1)?;
+        let count: i64 = row.try_get(2)?;
+        // SUM is numeric on PostgreSQL; read it through a cast-free path.
+        let approved: i64 = row
+            .try_get::<i64, _>(3)
+            .or_else(|_| row.try_get::<f64, _>(3).map(|f| f as i64))
+            .unwrap_or(0);
+        d.asked += count;
+        d.approved += approved;
+        match status.as_str() {
+            "pending" => d.pending += count,
+            "answered" => d.answered += count,
+            "merged" => d.merged += count,
+            "withdrawn" => d.withdrawn += count,
+            "dismissed" => {
+                d.dismissed += count;
+                *d.dismissed_by_reason
+                    .entry(reason.unwrap_or_default())
+                    .or_default() += count;
+            }
+            _ => {}
+        }
+    }
+    Ok(d)
+}
+
+/// Where a session's questions stand (asked, approved, answered, merged, dismissed by reason).
+pub async fn disposition(db: &Db, session_id: i64) -> Result<Disposition, sqlx::Error> {
+    let mut conn = db.pool.acquire().await?;
+    disposition_in(&mut conn, session_id).await
+}
+
+/// The frames `audience` missed after `since`, in order, with vote tallies coalesced; `None` when
+/// that is more than `limit` changes (or `since` is not a point this session has reached), so a
+/// snapshot is cheaper.
+pub async fn replay(
+    db: &Db,
+    session_id: i64,
+    since: i64,
+    audience: Audience,
+    limit: i64,
+) -> Result<Option<(i64, Vec<String>)>, sqlx::Error> {
+    let mut tx = begin_consistent_read(db).await?;
+    let last_seq: i64 = sqlx::query("select last_seq from live_session where session_id = $1")
+        .bind(session_id)
+        .fetch_one(&mut *tx)
+        .await?
+        .try_get(0)?;
+    if since < 0 || since > last_seq || last_seq - since > limit {
+        return Ok(None);
+    }
+    let rows = sqlx::query(
+        "select seq, kind, for_all, for_moderators, for_owners from live_event \
+         where session_id = $1 and seq > $2 order by seq",
+    )
+    .bind(session_id)
+    .bind(since)
+    .fetch_all(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    let mut frames = Vec::new();
+    let mut tallies = TallyBuffer::default();
+    for row in rows {
+        let seq: i64 = row.try_get(0)?;
+        let kind: String = row.try_get(1)?;
+        let stored = StoredChange {
+            seq,
+            is_vote: kind == "vote",
+            for_all: row.try_get(2)?,
+            for_moderators: row.try_get(3)?,
+            for_owners: match row.try_get::<Option<String>, _>(4)? {
+                Some(text) => serde_json::from_str(&text).map_err(|_| decode_error("live_event.for_owners"))?,
+                None => vec![],
+            },
+        };
+        if stored.is_vote {
+            tallies.add_stored(&stored);
+            continue;
+        }
+        if let Some(frame) = tallies.flush() {
+            frames.push(frame);
+        }
+        frames.push(stored.frame_for(audience).to_string());
+    }
+    if let Some(frame) = tallies.flush() {
+        frames.push(frame);
+    }
+    Ok(Some((last_seq, frames)))
+}
+
+impl StoredChange {
+    /// The frame `audience` gets for this change (a `skip` when it is not told).
+    pub fn frame_for(&self, audience: Audience) -> std::borrow::Cow<'_, str> {
+        let chosen = match audience {
+            Audience::Moderator => self.for_moderators.as_deref(),
+            Audience::Participant(me) => self
+                .for_owners
+                .iter()
+                .find(|(id, _)| *id == me)
+                .map(|(_, f)| f.as_str())
+                .or(self.for_all.as_deref()),
+            Audience::Viewer => self.for_all.as_deref(),
+        };
+        match chosen {
+            Some(frame) => std::borrow::Cow::Borrowed(frame),
+            None => std::borrow::Cow::Owned(skip_frame(self.seq)),
+        }
+    }
+}
+
+/// The frame that tells an audience a change happened that it may not see.
+pub fn skip_frame(seq: i64) -> String {
+    format!(r#"{{"type":"skip","seq":{seq}}}"#)
+}
+
+/// Vote tallies waiting to go out: the latest count per question, and the last vote's seq.
+#[derive(Debug, Default)]
+pub struct TallyBuffer {
+    latest: BTreeMap<i64, i64>,
+    seq: Option<i64>,
+}
+
+impl TallyBuffer {
+    /// Folds in one vote change (its frame holds the question's count after the vote).
+    pub fn add(&mut self, seq: i64, tallies: &[Tally]) {
+        for t in tallies {
+            self.latest.insert(t.question_id, t.votes);
+        }
+        self.seq = Some(seq);
+    }
+
+    fn add_stored(&mut self, stored: &StoredChange) {
+        if let Some(Ok(ServerFrame::Tallies { votes, .. })) = stored
+            .for_all
+            .as_deref()
+            .map(serde_json::from_str::<ServerFrame>)
+        {
+            self.add(stored.seq, &votes);
+        }
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.seq.is_none()
+    }
+
+    /// The coalesced frame, emptying the buffer.
+    pub fn flush(&mut self) -> Option<String> {
+        let seq = self.seq.take()?;
+        let votes = std::mem::take(&mut self.latest)
+            .into_iter()
+            .map(|(question_id, votes)| Tally { question_id, votes })
+            .collect();
+        serde_json::to_string(&ServerFrame::Tallies { seq, votes }).ok()
+    }
+}
