@@ -169,7 +169,10 @@ impl Settings {
         let positive = [
             ("live.question_max_chars", live.question_max_chars as u64),
             ("live.reply_max_chars", live.reply_max_chars as u64),
-            ("live.questions_per_minute", live.questions_per_minute as u64),
+            (
+                "live.questions_per_minute",
+                live.questions_per_minute as u64,
+            ),
             ("live.votes_per_second", live.votes_per_second as u64),
             ("live.queue_capacity", live.queue_capacity as u64),
             ("live.ping_seconds", live.ping_seconds),

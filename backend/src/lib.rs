@@ -15,10 +15,10 @@ pub mod config;
 pub mod domain;
 /// The HTTP surface: router, middleware, JSON API, health probes.
 pub mod http;
-/// Live moderated Q&A over websockets: protocol, per-session hubs, storage of live changes.
-pub mod live;
 /// The message catalog (Fluent, en/fr/ar), the visitor's language, and day names.
 pub mod i18n;
+/// Live moderated Q&A over websockets: protocol, per-session hubs, storage of live changes.
+pub mod live;
 /// Inter-sessional meetings: recurring series, moved and cancelled occurrences.
 pub mod meetings;
 /// Server-rendered pages (askama templates, embedded static files), organizer forms, staff sign-in.

@@ -7,10 +7,10 @@
 
 /// The HTTP side: joining, moderator assignments, the disposition summary, join links.
 pub mod api;
-/// Participants, moderators and join codes.
-pub mod participants;
 /// The per-session hub: group-committing writer, broadcast ring, vote coalescing, presence.
 pub mod hub;
+/// Participants, moderators and join codes.
+pub mod participants;
 /// The frames, as serde tagged enums shared with the load test and the docs.
 pub mod protocol;
 /// One task per websocket: handshake checks, reads, acknowledgements, fan-out, pings.

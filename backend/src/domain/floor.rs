@@ -19,7 +19,9 @@ pub fn balanced_order(called: &[Speaker], waiting: &[Speaker]) -> Vec<usize> {
     let mut group_turns: HashMap<Option<&str>, usize> = HashMap::new();
     let mut region_turns: HashMap<Option<&str>, usize> = HashMap::new();
     for s in called {
-        *group_turns.entry(s.stakeholder_group.as_deref()).or_default() += 1;
+        *group_turns
+            .entry(s.stakeholder_group.as_deref())
+            .or_default() += 1;
         *region_turns.entry(s.regional_group.as_deref()).or_default() += 1;
     }
     let mut left: Vec<usize> = (0..waiting.len()).collect();
@@ -30,14 +32,22 @@ pub fn balanced_order(called: &[Speaker], waiting: &[Speaker]) -> Vec<usize> {
             .enumerate()
             .min_by_key(|&(_, &i)| {
                 let s = &waiting[i];
-                let g = group_turns.get(&s.stakeholder_group.as_deref()).copied().unwrap_or(0);
-                let r = region_turns.get(&s.regional_group.as_deref()).copied().unwrap_or(0);
+                let g = group_turns
+                    .get(&s.stakeholder_group.as_deref())
+                    .copied()
+                    .unwrap_or(0);
+                let r = region_turns
+                    .get(&s.regional_group.as_deref())
+                    .copied()
+                    .unwrap_or(0);
                 (g + r, i)
             })
             .expect("left is not empty inside the loop");
         left.remove(pos);
         let s = &waiting[pick];
-        *group_turns.entry(s.stakeholder_group.as_deref()).or_default() += 1;
+        *group_turns
+            .entry(s.stakeholder_group.as_deref())
+            .or_default() += 1;
         *region_turns.entry(s.regional_group.as_deref()).or_default() += 1;
         order.push(pick);
     }

@@ -36,8 +36,9 @@ static LINK: LazyLock<Regex> = LazyLock::new(|| {
     )
     .expect("the link pattern is valid")
 });
-static SOCIAL: LazyLock<Regex> =
-    LazyLock::new(|| Regex::new(r"(?:^|[\s(])@[\p{L}\p{N}_.]{2,}").expect("the handle pattern is valid"));
+static SOCIAL: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(r"(?:^|[\s(])@[\p{L}\p{N}_.]{2,}").expect("the handle pattern is valid")
+});
 /// Runs of digits (any script) with the separators people put in phone numbers.
 static DIGIT_RUN: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"\+?\p{Nd}[\p{Nd}\s().\-/]{5,}\p{Nd}").expect("the digit-run pattern is valid")
@@ -91,7 +92,11 @@ mod tests {
             ("DM me @maya_k on there", Finding::SocialHandle),
         ];
         for (text, finding) in cases {
-            assert!(detect(text).contains(&finding), "{text}: {:?}", detect(text));
+            assert!(
+                detect(text).contains(&finding),
+                "{text}: {:?}",
+                detect(text)
+            );
         }
     }
 

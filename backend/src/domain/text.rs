@@ -55,7 +55,14 @@ pub fn clean_optional(raw: &str, max: usize) -> Result<String, TextError> {
 }
 
 /// Words a handle may not look like, so nobody can pass as staff.
-const RESERVED: &[&str] = &["moderator", "organizer", "organiser", "admin", "plenary", "staff"];
+const RESERVED: &[&str] = &[
+    "moderator",
+    "organizer",
+    "organiser",
+    "admin",
+    "plenary",
+    "staff",
+];
 
 /// A participant's handle, checked, with the skeleton that makes look-alikes collide.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -88,7 +95,9 @@ impl Handle {
         if !text.as_str().is_single_script() {
             return Err(TextError::Handle("a handle must be written in one script"));
         }
-        if !crate::domain::pii::detect(&text).is_empty() || text.chars().filter(|c| c.is_numeric()).count() >= 5 {
+        if !crate::domain::pii::detect(&text).is_empty()
+            || text.chars().filter(|c| c.is_numeric()).count() >= 5
+        {
             return Err(TextError::Handle(
                 "a handle must not hold contact details such as an e-mail address, phone number or link",
             ));
@@ -103,7 +112,9 @@ impl Handle {
             let word_key: String = unicode_security::skeleton(word).collect();
             key.contains(&word_key)
         }) {
-            return Err(TextError::Handle("this handle is reserved; please choose another"));
+            return Err(TextError::Handle(
+                "this handle is reserved; please choose another",
+            ));
         }
         Ok(Handle { text, key })
     }
@@ -121,15 +132,28 @@ mod tests {
 
     #[test]
     fn disguising_characters_are_refused() {
-        for bad in ["a\u{202E}b", "a\u{200B}b", "a\u{0007}b", "a\nb", "\u{2066}x"] {
-            assert_eq!(clean(bad, 50, false), Err(TextError::ForbiddenCharacter), "{bad:?}");
+        for bad in [
+            "a\u{202E}b",
+            "a\u{200B}b",
+            "a\u{0007}b",
+            "a\nb",
+            "\u{2066}x",
+        ] {
+            assert_eq!(
+                clean(bad, 50, false),
+                Err(TextError::ForbiddenCharacter),
+                "{bad:?}"
+            );
         }
     }
 
     #[test]
     fn length_counts_characters_not_bytes() {
         assert!(clean(&"é".repeat(10), 10, false).is_ok());
-        assert_eq!(clean(&"é".repeat(11), 10, false), Err(TextError::TooLong { max: 10 }));
+        assert_eq!(
+            clean(&"é".repeat(11), 10, false),
+            Err(TextError::TooLong { max: 10 })
+        );
         assert_eq!(clean("   ", 10, false), Err(TextError::Empty));
     }
 

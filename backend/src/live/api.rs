@@ -56,7 +56,9 @@ async fn get_live_session(
     State(state): State<AppState>,
     Path(session_id): Path<i64>,
 ) -> Result<axum::Json<LiveSessionInfo>, AppError> {
-    Ok(axum::Json(participants::session_info(&state.db, session_id).await?))
+    Ok(axum::Json(
+        participants::session_info(&state.db, session_id).await?,
+    ))
 }
 
 /// A participant's join, as the API answers it.
@@ -100,7 +102,9 @@ async fn get_disposition(
     Path(session_id): Path<i64>,
 ) -> Result<axum::Json<Disposition>, AppError> {
     participants::ensure_live_session(&state.db, session_id).await?;
-    Ok(axum::Json(super::store::disposition(&state.db, session_id).await?))
+    Ok(axum::Json(
+        super::store::disposition(&state.db, session_id).await?,
+    ))
 }
 
 /// A session's moderators.

@@ -113,7 +113,16 @@ impl Hub {
     /// Hands a command to the writer; the receiver gets the reply after commit.
     pub async fn submit(&self, actor: Actor, frame: ClientFrame) -> oneshot::Receiver<Reply> {
         let (reply, rx) = oneshot::channel();
-        if self.jobs.send(Job { actor, frame, reply }).await.is_err() {
+        if self
+            .jobs
+            .send(Job {
+                actor,
+                frame,
+                reply,
+            })
+            .await
+            .is_err()
+        {
             // The writer stopped (shutdown): the dropped sender reads as "unavailable".
             tracing::warn!(session_id = self.session_id, "live writer is gone");
         }
@@ -136,7 +145,9 @@ pub struct PresenceGuard(Arc<Hub>);
 
 impl Drop for PresenceGuard {
     fn drop(&mut self) {
-        self.0.participants_connected.fetch_sub(1, Ordering::Relaxed);
+        self.0
+            .participants_connected
+            .fetch_sub(1, Ordering::Relaxed);
     }
 }
 
@@ -170,7 +181,10 @@ impl Live {
 
     /// The hub of a session whose live state exists (see `participants::ensure_live_session`).
     pub fn hub(&self, session_id: i64) -> Arc<Hub> {
-        let mut hubs = self.hubs.lock().expect("the hub map is never poisoned: no code panics while holding it");
+        let mut hubs = self
+            .hubs
+            .lock()
+            .expect("the hub map is never poisoned: no code panics while holding it");
         hubs.entry(session_id)
             .or_insert_with(|| self.start_hub(session_id))
             .clone()
@@ -179,7 +193,8 @@ impl Live {
     fn start_hub(&self, session_id: i64) -> Arc<Hub> {
         let (jobs, rx) = mpsc::channel(4096);
         let (ring, _) = broadcast::channel(self.settings.queue_capacity);
-        let per_minute = NonZeroU32::new(self.settings.questions_per_minute).unwrap_or(NonZeroU32::MIN);
+        let per_minute =
+            NonZeroU32::new(self.settings.questions_per_minute).unwrap_or(NonZeroU32::MIN);
         let hub = Arc::new(Hub {
             session_id,
             jobs,
@@ -289,8 +304,10 @@ impl WriterTask {
                 }
                 for change in sends {
                     if change.is_vote {
-                        if let Some(Ok(ServerFrame::Tallies { seq, votes })) =
-                            change.for_all.as_deref().map(serde_json::from_str::<ServerFrame>)
+                        if let Some(Ok(ServerFrame::Tallies { seq, votes })) = change
+                            .for_all
+                            .as_deref()
+                            .map(serde_json::from_str::<ServerFrame>)
                         {
                             self.tallies.add(seq, &votes);
                         }
@@ -299,7 +316,9 @@ impl WriterTask {
                         let _ = self.ring.send(Arc::new(Outgoing::from_stored(change)));
                     }
                 }
-                if !self.tallies.is_empty() && self.last_tally_flush.elapsed() >= self.tally_interval {
+                if !self.tallies.is_empty()
+                    && self.last_tally_flush.elapsed() >= self.tally_interval
+                {
                     self.flush_tallies();
                 }
             }
@@ -309,7 +328,9 @@ impl WriterTask {
                 for job in batch {
                     let _ = job.reply.send(Err(Refusal {
                         code: ErrorCode::Unavailable,
-                        message: "the change could not be stored; please retry with the same client_id".into(),
+                        message:
+                            "the change could not be stored; please retry with the same client_id"
+                                .into(),
                     }));
                 }
             }
@@ -339,10 +360,18 @@ impl WriterTask {
                     let seq = applied.changes.last().map(|c| c.seq);
                     let mut stored = Vec::with_capacity(applied.changes.len());
                     for change in &applied.changes {
-                        stored.push(store::record_change(writer.tx, self.session_id, change).await?);
+                        stored
+                            .push(store::record_change(writer.tx, self.session_id, change).await?);
                     }
-                    store::remember_result(writer.tx, self.session_id, job.actor, client_id, seq, &applied.result)
-                        .await?;
+                    store::remember_result(
+                        writer.tx,
+                        self.session_id,
+                        job.actor,
+                        client_id,
+                        seq,
+                        &applied.result,
+                    )
+                    .await?;
                     outcomes.push(Outcome::Done(seq, applied.result, stored));
                 }
                 Err(ApplyError::Refused(refusal)) => outcomes.push(Outcome::Refused(refusal)),

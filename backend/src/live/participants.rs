@@ -281,7 +281,11 @@ pub async fn participant_for_token(
 }
 
 /// True when `staff` may moderate the session: organizers always, moderators when assigned.
-pub async fn can_moderate<'e, E>(executor: E, session_id: i64, staff: &Staff) -> Result<bool, sqlx::Error>
+pub async fn can_moderate<'e, E>(
+    executor: E,
+    session_id: i64,
+    staff: &Staff,
+) -> Result<bool, sqlx::Error>
 where
     E: sqlx::Executor<'e, Database = sqlx::Any>,
 {
@@ -290,7 +294,11 @@ where
 
 /// Like [`can_moderate`], from the staff id alone (read fresh, so a removed assignment or a
 /// disabled account takes effect on the next command).
-pub async fn can_moderate_id<'e, E>(executor: E, session_id: i64, staff_id: i64) -> Result<bool, sqlx::Error>
+pub async fn can_moderate_id<'e, E>(
+    executor: E,
+    session_id: i64,
+    staff_id: i64,
+) -> Result<bool, sqlx::Error>
 where
     E: sqlx::Executor<'e, Database = sqlx::Any>,
 {
@@ -329,8 +337,9 @@ pub async fn list_moderators(db: &Db, session_id: i64) -> Result<Vec<SessionMode
         .map(|row| {
             Ok(SessionModerator {
                 staff_id: row.get(0),
-                role: ModeratorRole::parse(&row.get::<String, _>(1))
-                    .map_err(|e| AppError::Internal(anyhow::anyhow!("stored moderator role: {e}")))?,
+                role: ModeratorRole::parse(&row.get::<String, _>(1)).map_err(|e| {
+                    AppError::Internal(anyhow::anyhow!("stored moderator role: {e}"))
+                })?,
                 display_name: row.get(2),
             })
         })
@@ -372,12 +381,14 @@ pub async fn set_moderators(
         .execute(&mut *tx)
         .await?;
     for m in moderators {
-        sqlx::query("insert into session_moderator (session_id, staff_id, role) values ($1, $2, $3)")
-            .bind(session_id)
-            .bind(m.staff_id)
-            .bind(m.role.as_str())
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query(
+            "insert into session_moderator (session_id, staff_id, role) values ($1, $2, $3)",
+        )
+        .bind(session_id)
+        .bind(m.staff_id)
+        .bind(m.role.as_str())
+        .execute(&mut *tx)
+        .await?;
     }
     tx.commit().await?;
     list_moderators(db, session_id).await

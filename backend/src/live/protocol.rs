@@ -31,48 +31,88 @@ pub enum Command {
         anonymous: bool,
     },
     /// Upvote (`up: true`) or take an upvote back (participants).
-    Vote { question_id: i64, up: bool },
+    Vote {
+        question_id: i64,
+        up: bool,
+    },
     /// Take back one's own question (participants).
-    Withdraw { question_id: i64 },
+    Withdraw {
+        question_id: i64,
+    },
     /// Join the floor queue (participants).
     RaiseHand,
     /// Leave the floor queue (participants).
     LowerHand,
 
     /// Make a pending (or dismissed) question visible.
-    Approve { question_id: i64 },
+    Approve {
+        question_id: i64,
+    },
     /// Hide a question, telling its asker why.
     Dismiss {
         question_id: i64,
         reason: DismissReason,
     },
-    MarkAnswered { question_id: i64 },
+    MarkAnswered {
+        question_id: i64,
+    },
     /// Undo "answered".
-    Reopen { question_id: i64 },
+    Reopen {
+        question_id: i64,
+    },
     /// Put a question on the presenter screen, or clear the screen with `null`.
-    ShowOnScreen { question_id: Option<i64> },
+    ShowOnScreen {
+        question_id: Option<i64>,
+    },
     /// Fold a duplicate into another question: votes combine, no voter counted twice.
-    Merge { question_id: i64, into: i64 },
+    Merge {
+        question_id: i64,
+        into: i64,
+    },
     /// Replace a question's text (to redact personal data, for instance).
-    Edit { question_id: i64, text: String },
+    Edit {
+        question_id: i64,
+        text: String,
+    },
     /// Set a short label ("" clears it).
-    Label { question_id: i64, label: String },
-    Pin { question_id: i64, pinned: bool },
+    Label {
+        question_id: i64,
+        label: String,
+    },
+    Pin {
+        question_id: i64,
+        pinned: bool,
+    },
     /// A short public note under a question ("" clears it).
-    Reply { question_id: i64, text: String },
-    SetQaState { state: QaState },
-    SetModeration { mode: ModerationMode },
-    SetFloorOrder { order: FloorOrder },
+    Reply {
+        question_id: i64,
+        text: String,
+    },
+    SetQaState {
+        state: QaState,
+    },
+    SetModeration {
+        mode: ModerationMode,
+    },
+    SetFloorOrder {
+        order: FloorOrder,
+    },
     /// Give the floor to the proposed next speaker.
     CallNext,
     /// Give the floor to one waiting entry.
-    CallSpeaker { entry_id: i64 },
+    CallSpeaker {
+        entry_id: i64,
+    },
     /// Pass over a waiting entry.
-    SkipSpeaker { entry_id: i64 },
+    SkipSpeaker {
+        entry_id: i64,
+    },
     /// Empty the floor queue.
     ClearFloor,
     /// A note to the other moderators.
-    Backstage { text: String },
+    Backstage {
+        text: String,
+    },
 }
 
 impl Command {

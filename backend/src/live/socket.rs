@@ -10,8 +10,8 @@ use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, header};
 use axum::response::{IntoResponse, Response};
 use axum_extra::extract::CookieJar;
-use futures_util::stream::{FuturesUnordered, StreamExt};
 use futures_util::SinkExt;
+use futures_util::stream::{FuturesUnordered, StreamExt};
 use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
 use serde::Deserialize;
 use tokio::sync::broadcast::error::RecvError;
@@ -29,6 +29,8 @@ use crate::http::error::AppError;
 const READ_BUFFER: usize = 4 * 1024;
 const WRITE_BUFFER: usize = 8 * 1024;
 const MAX_WRITE_BUFFER: usize = 64 * 1024;
+/// The largest message the websocket layer reads at all.
+const TRANSPORT_MAX_MESSAGE: usize = 64 * 1024;
 /// Commands a connection may have waiting for acknowledgement.
 const MAX_IN_FLIGHT: usize = 32;
 /// Frames written before a flush, so one busy session cannot starve a socket's reads.
@@ -87,7 +89,9 @@ pub async fn live_socket(
         }
         if connection.actor.is_none() {
             if let Some(cookie) = jar.get(&participant_cookie_name(session_id)) {
-                if let Some(p) = participant_for_token(&state.db, session_id, cookie.value()).await? {
+                if let Some(p) =
+                    participant_for_token(&state.db, session_id, cookie.value()).await?
+                {
                     connection = Connection {
                         audience: Audience::Participant(p.participant_id),
                         actor: Some(Actor::Participant(p.participant_id)),
@@ -97,15 +101,15 @@ pub async fn live_socket(
             }
         }
     }
-    let settings = &state.live.settings;
-    let max_message = settings.max_message_bytes;
     let hub = state.live.hub(session_id);
     Ok(upgrade
         .read_buffer_size(READ_BUFFER)
         .write_buffer_size(WRITE_BUFFER)
         .max_write_buffer_size(MAX_WRITE_BUFFER)
-        .max_message_size(max_message)
-        .max_frame_size(max_message)
+        // The transport refuses anything above this outright; messages between the configured
+        // limit and this are read whole and answered with a 1009 close the client can see.
+        .max_message_size(TRANSPORT_MAX_MESSAGE)
+        .max_frame_size(TRANSPORT_MAX_MESSAGE)
         .on_upgrade(move |socket| run(socket, state, hub, connection, query.since))
         .into_response())
 }
@@ -120,7 +124,12 @@ fn origin_allowed(state: &AppState, headers: &HeaderMap) -> bool {
                 return false;
             };
             origin == state.public_url.as_ref()
-                || state.live.settings.allowed_origins.iter().any(|o| o == origin)
+                || state
+                    .live
+                    .settings
+                    .allowed_origins
+                    .iter()
+                    .any(|o| o == origin)
         }
     }
 }
@@ -129,7 +138,11 @@ fn frame_text(frame: &ServerFrame) -> Utf8Bytes {
     Utf8Bytes::from(serde_json::to_string(frame).expect("server frames always serialise"))
 }
 
-fn error_frame(client_id: Option<String>, code: ErrorCode, message: impl Into<String>) -> ServerFrame {
+fn error_frame(
+    client_id: Option<String>,
+    code: ErrorCode,
+    message: impl Into<String>,
+) -> ServerFrame {
     ServerFrame::Error {
         client_id,
         code,
@@ -149,12 +162,19 @@ pub fn parse_frame(text: &str) -> Result<ClientFrame, ServerFrame> {
         Ok(frame) => Err(error_frame(
             None,
             ErrorCode::Malformed,
-            format!("client_id must be 1–64 visible ASCII characters (got {} bytes)", frame.client_id.len()),
+            format!(
+                "client_id must be 1–64 visible ASCII characters (got {} bytes)",
+                frame.client_id.len()
+            ),
         )),
         Err(e) => {
             let client_id = serde_json::from_str::<serde_json::Value>(text)
                 .ok()
-                .and_then(|v| v.get("client_id").and_then(|c| c.as_str()).map(str::to_string))
+                .and_then(|v| {
+                    v.get("client_id")
+                        .and_then(|c| c.as_str())
+                        .map(str::to_string)
+                })
                 .filter(|id| valid_client_id(id));
             let message = e.to_string();
             let code = if message.contains("unknown variant") {
@@ -190,11 +210,19 @@ impl Socket {
             code,
             reason: Utf8Bytes::from(reason),
         };
-        let _ = tokio::time::timeout(Duration::from_secs(2), self.sink.send(Message::Close(Some(frame)))).await;
+        let _ = tokio::time::timeout(
+            Duration::from_secs(2),
+            self.sink.send(Message::Close(Some(frame))),
+        )
+        .await;
     }
 
     /// Feeds a change if this socket has not had it yet.
-    async fn feed_outgoing(&mut self, out: &Outgoing, audience: Audience) -> Result<(), axum::Error> {
+    async fn feed_outgoing(
+        &mut self,
+        out: &Outgoing,
+        audience: Audience,
+    ) -> Result<(), axum::Error> {
         match out.seq {
             Some(seq) if seq <= self.last_seq => Ok(()),
             seq => {
@@ -215,15 +243,21 @@ async fn run(ws: WebSocket, state: AppState, hub: Arc<Hub>, conn: Connection, si
     let mut socket = Socket { sink, last_seq: 0 };
     // Subscribe before reading, so every change committed after the read arrives on the ring.
     let mut ring = hub.subscribe();
-    let _presence = matches!(conn.audience, Audience::Participant(_)).then(|| hub.participant_connected());
-    if start(&state, &hub, &conn, since, &mut socket).await.is_err() {
+    let _presence =
+        matches!(conn.audience, Audience::Participant(_)).then(|| hub.participant_connected());
+    if start(&state, &hub, &conn, since, &mut socket)
+        .await
+        .is_err()
+    {
         return;
     }
     let settings = &state.live.settings;
     let votes_per_second =
         std::num::NonZeroU32::new(settings.votes_per_second).unwrap_or(std::num::NonZeroU32::MIN);
     let vote_limiter: DefaultDirectRateLimiter =
-        RateLimiter::direct(Quota::per_second(votes_per_second).allow_burst(votes_per_second.saturating_mul(std::num::NonZeroU32::new(2).expect("2 is not zero"))));
+        RateLimiter::direct(Quota::per_second(votes_per_second).allow_burst(
+            votes_per_second.saturating_mul(std::num::NonZeroU32::new(2).expect("2 is not zero")),
+        ));
     let ping_every = Duration::from_secs(settings.ping_seconds);
     let mut ping = tokio::time::interval_at(Instant::now() + ping_every, ping_every);
     let mut heard_from = Instant::now();
@@ -252,6 +286,15 @@ async fn run(ws: WebSocket, state: AppState, hub: Arc<Hub>, conn: Connection, si
                 };
                 heard_from = Instant::now();
                 let text = match message {
+                    Message::Text(text) if text.len() > state.live.settings.max_message_bytes => {
+                        socket.close(1009, "message too big".into()).await;
+                        // Read on until the client answers the close, so it gets to see it.
+                        let _ = tokio::time::timeout(Duration::from_secs(2), async {
+                            while let Some(Ok(_)) = stream.next().await {}
+                        })
+                        .await;
+                        break;
+                    }
                     Message::Text(text) => text,
                     Message::Binary(_) => {
                         socket.close(1003, "send JSON text frames".into()).await;
@@ -365,7 +408,15 @@ async fn start(
 ) -> Result<(), ()> {
     let settings = &state.live.settings;
     if let Some(since) = since {
-        match store::replay(&state.db, hub.session_id, since, conn.audience, settings.replay_limit).await {
+        match store::replay(
+            &state.db,
+            hub.session_id,
+            since,
+            conn.audience,
+            settings.replay_limit,
+        )
+        .await
+        {
             Ok(Some((last_seq, frames))) => {
                 for frame in frames {
                     socket.feed(Utf8Bytes::from(frame)).await.map_err(|_| ())?;
@@ -451,7 +502,9 @@ fn admit(
         _ => None,
     };
     if let Some(not_until) = limited {
-        let wait = not_until.wait_time_from(governor::clock::Clock::now(&governor::clock::DefaultClock::default()));
+        let wait = not_until.wait_time_from(governor::clock::Clock::now(
+            &governor::clock::DefaultClock::default(),
+        ));
         return Err(ServerFrame::Error {
             client_id,
             code: ErrorCode::RateLimited,
@@ -471,9 +524,18 @@ mod tests {
         let cases = [
             ("not json", ErrorCode::Malformed),
             (r#"{"type":"ask","client_id":"a"}"#, ErrorCode::Malformed),
-            (r#"{"type":"launch","client_id":"a"}"#, ErrorCode::UnknownType),
-            (r#"{"type":"vote","client_id":"a","question_id":"x","up":true}"#, ErrorCode::Malformed),
-            (r#"{"type":"vote","client_id":"","question_id":1,"up":true}"#, ErrorCode::Malformed),
+            (
+                r#"{"type":"launch","client_id":"a"}"#,
+                ErrorCode::UnknownType,
+            ),
+            (
+                r#"{"type":"vote","client_id":"a","question_id":"x","up":true}"#,
+                ErrorCode::Malformed,
+            ),
+            (
+                r#"{"type":"vote","client_id":"","question_id":1,"up":true}"#,
+                ErrorCode::Malformed,
+            ),
             (r#"[1,2,3]"#, ErrorCode::Malformed),
         ];
         for (text, expected) in cases {

@@ -62,7 +62,10 @@ impl Refusal {
 }
 
 fn not_found(what: &str) -> Refusal {
-    Refusal::new(ErrorCode::NotFound, format!("no such {what} in this session"))
+    Refusal::new(
+        ErrorCode::NotFound,
+        format!("no such {what} in this session"),
+    )
 }
 
 fn text_refusal(field: &str, err: TextError) -> Refusal {
@@ -240,7 +243,13 @@ impl QuestionRow {
     }
 
     /// The change for this question's new state, given whether everyone could see it before.
-    fn change(&self, seq: i64, kind: &'static str, was_public: bool, notice: Option<Notice>) -> Change {
+    fn change(
+        &self,
+        seq: i64,
+        kind: &'static str,
+        was_public: bool,
+        notice: Option<Notice>,
+    ) -> Change {
         let for_all = if self.status.is_public() {
             Some(ServerFrame::Question {
                 seq,
@@ -357,8 +366,16 @@ impl FloorRow {
             mine,
             handle: show.then(|| self.handle.clone()),
             attendance: show.then(|| self.attendance.clone()),
-            stakeholder_group: if show { self.stakeholder_group.clone() } else { None },
-            regional_group: if show { self.regional_group.clone() } else { None },
+            stakeholder_group: if show {
+                self.stakeholder_group.clone()
+            } else {
+                None
+            },
+            regional_group: if show {
+                self.regional_group.clone()
+            } else {
+                None
+            },
         }
     }
 
@@ -506,7 +523,9 @@ impl Writer<'_> {
         match actor {
             Actor::Participant(participant_id) => {
                 if command.is_moderator_command() {
-                    return Err(Refusal::new(ErrorCode::Forbidden, "only moderators can do this").into());
+                    return Err(
+                        Refusal::new(ErrorCode::Forbidden, "only moderators can do this").into(),
+                    );
                 }
                 let found = sqlx::query(
                     "select 1 from participant where participant_id = $1 and session_id = $2",
@@ -516,7 +535,11 @@ impl Writer<'_> {
                 .fetch_optional(&mut **self.tx)
                 .await?;
                 if found.is_none() {
-                    return Err(Refusal::new(ErrorCode::Forbidden, "you are not a participant of this session").into());
+                    return Err(Refusal::new(
+                        ErrorCode::Forbidden,
+                        "you are not a participant of this session",
+                    )
+                    .into());
                 }
                 self.apply_participant(participant_id, command).await
             }
@@ -528,25 +551,38 @@ impl Writer<'_> {
                     )
                     .into());
                 }
-                if !super::participants::can_moderate_id(&mut **self.tx, self.session_id, staff_id).await? {
-                    return Err(Refusal::new(ErrorCode::Forbidden, "you are not a moderator of this session").into());
+                if !super::participants::can_moderate_id(&mut **self.tx, self.session_id, staff_id)
+                    .await?
+                {
+                    return Err(Refusal::new(
+                        ErrorCode::Forbidden,
+                        "you are not a moderator of this session",
+                    )
+                    .into());
                 }
                 self.apply_moderator(staff_id, command).await
             }
         }
     }
 
-    async fn apply_participant(&mut self, me: i64, command: &Command) -> Result<Applied, ApplyError> {
+    async fn apply_participant(
+        &mut self,
+        me: i64,
+        command: &Command,
+    ) -> Result<Applied, ApplyError> {
         let live = self.live().await?;
         match command {
             Command::Ask { text, anonymous } => {
                 if live.state.qa_state != QaState::Open {
-                    return Err(Refusal::new(ErrorCode::QaClosed, "questions are not open now").into());
+                    return Err(
+                        Refusal::new(ErrorCode::QaClosed, "questions are not open now").into(),
+                    );
                 }
                 let text = text::clean(text, self.limits.question_chars, true)
                     .map_err(|e| text_refusal("text", e))?;
                 let held_for = crate::domain::pii::held_for(&text);
-                let status = if live.state.moderation == ModerationMode::Pre || !held_for.is_empty() {
+                let status = if live.state.moderation == ModerationMode::Pre || !held_for.is_empty()
+                {
                     QuestionStatus::Pending
                 } else {
                     QuestionStatus::Approved
@@ -586,7 +622,11 @@ impl Writer<'_> {
                 }
                 let q = self.question(*question_id).await?;
                 if !qa::can_vote(q.status) {
-                    return Err(Refusal::new(ErrorCode::InvalidState, "only open questions can be voted on").into());
+                    return Err(Refusal::new(
+                        ErrorCode::InvalidState,
+                        "only open questions can be voted on",
+                    )
+                    .into());
                 }
                 let changed = if *up {
                     sqlx::query(
@@ -600,12 +640,14 @@ impl Writer<'_> {
                     .await?
                     .rows_affected()
                 } else {
-                    sqlx::query("delete from question_vote where question_id = $1 and participant_id = $2")
-                        .bind(question_id)
-                        .bind(me)
-                        .execute(&mut **self.tx)
-                        .await?
-                        .rows_affected()
+                    sqlx::query(
+                        "delete from question_vote where question_id = $1 and participant_id = $2",
+                    )
+                    .bind(question_id)
+                    .bind(me)
+                    .execute(&mut **self.tx)
+                    .await?
+                    .rows_affected()
                 };
                 let mut result = AckResult {
                     question_id: Some(*question_id),
@@ -615,7 +657,10 @@ impl Writer<'_> {
                 };
                 if changed == 0 {
                     // Already so: nothing changes, nothing is sent.
-                    return Ok(Applied { result, changes: vec![] });
+                    return Ok(Applied {
+                        result,
+                        changes: vec![],
+                    });
                 }
                 let votes: i64 = sqlx::query(
                     "update question set votes = votes + $1 where question_id = $2 returning votes",
@@ -648,11 +693,22 @@ impl Writer<'_> {
             Command::Withdraw { question_id } => {
                 let q = self.question(*question_id).await?;
                 if q.participant_id != me {
-                    return Err(Refusal::new(ErrorCode::Forbidden, "you can only withdraw your own questions").into());
+                    return Err(Refusal::new(
+                        ErrorCode::Forbidden,
+                        "you can only withdraw your own questions",
+                    )
+                    .into());
                 }
                 self.transition(q, Transition::Withdraw, None, live).await
             }
             Command::RaiseHand => {
+                if matches!(live.state.qa_state, QaState::Paused | QaState::Closed) {
+                    return Err(Refusal::new(
+                        ErrorCode::QaClosed,
+                        "the floor queue is not open now",
+                    )
+                    .into());
+                }
                 let existing = sqlx::query(
                     "select floor_entry_id from floor_entry where session_id = $1 and participant_id = $2 \
                      and status = 'waiting'",
@@ -816,20 +872,29 @@ impl Writer<'_> {
         })
     }
 
-    async fn apply_moderator(&mut self, staff_id: i64, command: &Command) -> Result<Applied, ApplyError> {
+    async fn apply_moderator(
+        &mut self,
+        staff_id: i64,
+        command: &Command,
+    ) -> Result<Applied, ApplyError> {
         let live = self.live().await?;
         match command {
             Command::Approve { question_id } => {
                 let q = self.question(*question_id).await?;
                 self.transition(q, Transition::Approve, None, live).await
             }
-            Command::Dismiss { question_id, reason } => {
+            Command::Dismiss {
+                question_id,
+                reason,
+            } => {
                 let q = self.question(*question_id).await?;
-                self.transition(q, Transition::Dismiss, Some(*reason), live).await
+                self.transition(q, Transition::Dismiss, Some(*reason), live)
+                    .await
             }
             Command::MarkAnswered { question_id } => {
                 let q = self.question(*question_id).await?;
-                self.transition(q, Transition::MarkAnswered, None, live).await
+                self.transition(q, Transition::MarkAnswered, None, live)
+                    .await
             }
             Command::Reopen { question_id } => {
                 let q = self.question(*question_id).await?;
@@ -849,11 +914,13 @@ impl Writer<'_> {
                 if live.state.on_screen == *question_id {
                     return Ok(Applied::default());
                 }
-                sqlx::query("update live_session set on_screen_question_id = $1 where session_id = $2")
-                    .bind(*question_id)
-                    .bind(self.session_id)
-                    .execute(&mut **self.tx)
-                    .await?;
+                sqlx::query(
+                    "update live_session set on_screen_question_id = $1 where session_id = $2",
+                )
+                .bind(*question_id)
+                .bind(self.session_id)
+                .execute(&mut **self.tx)
+                .await?;
                 let seq = self.next_seq();
                 Ok(Applied {
                     result: AckResult {
@@ -883,7 +950,8 @@ impl Writer<'_> {
                 .await
             }
             Command::Label { question_id, label } => {
-                let label = text::clean_optional(label, LABEL_CHARS).map_err(|e| text_refusal("label", e))?;
+                let label = text::clean_optional(label, LABEL_CHARS)
+                    .map_err(|e| text_refusal("label", e))?;
                 let q = self.question(*question_id).await?;
                 self.edit_question(
                     q,
@@ -893,7 +961,10 @@ impl Writer<'_> {
                 )
                 .await
             }
-            Command::Pin { question_id, pinned } => {
+            Command::Pin {
+                question_id,
+                pinned,
+            } => {
                 let q = self.question(*question_id).await?;
                 self.edit_question(
                     q,
@@ -916,29 +987,54 @@ impl Writer<'_> {
                 .await
             }
             Command::SetQaState { state } => {
-                self.set_state("qa_state", word(state), LiveState { qa_state: *state, ..live.state }, live)
-                    .await
+                self.set_state(
+                    "qa_state",
+                    word(state),
+                    LiveState {
+                        qa_state: *state,
+                        ..live.state
+                    },
+                    live,
+                )
+                .await
             }
             Command::SetModeration { mode } => {
-                self.set_state("moderation", word(mode), LiveState { moderation: *mode, ..live.state }, live)
-                    .await
+                self.set_state(
+                    "moderation",
+                    word(mode),
+                    LiveState {
+                        moderation: *mode,
+                        ..live.state
+                    },
+                    live,
+                )
+                .await
             }
             Command::SetFloorOrder { order } => {
                 let mut applied = self
-                    .set_state("floor_order", word(order), LiveState { floor_order: *order, ..live.state }, live)
+                    .set_state(
+                        "floor_order",
+                        word(order),
+                        LiveState {
+                            floor_order: *order,
+                            ..live.state
+                        },
+                        live,
+                    )
                     .await?;
                 if !applied.changes.is_empty() {
                     let seq = self.next_seq();
-                    applied.changes.push(floor_change(self.tx, self.session_id, seq).await?);
+                    applied
+                        .changes
+                        .push(floor_change(self.tx, self.session_id, seq).await?);
                 }
                 Ok(applied)
             }
             Command::CallNext => {
                 let floor = load_floor(self.tx, self.session_id, live.state.floor_order).await?;
-                let next = floor
-                    .waiting
-                    .first()
-                    .ok_or_else(|| Refusal::new(ErrorCode::NotFound, "nobody is waiting for the floor"))?;
+                let next = floor.waiting.first().ok_or_else(|| {
+                    Refusal::new(ErrorCode::NotFound, "nobody is waiting for the floor")
+                })?;
                 self.call(next.entry_id).await
             }
             Command::CallSpeaker { entry_id } => {
@@ -992,11 +1088,12 @@ impl Writer<'_> {
                 .bind(at)
                 .execute(&mut **self.tx)
                 .await?;
-                let author: String = sqlx::query("select display_name from staff where staff_id = $1")
-                    .bind(staff_id)
-                    .fetch_one(&mut **self.tx)
-                    .await?
-                    .try_get(0)?;
+                let author: String =
+                    sqlx::query("select display_name from staff where staff_id = $1")
+                        .bind(staff_id)
+                        .fetch_one(&mut **self.tx)
+                        .await?
+                        .try_get(0)?;
                 let seq = self.next_seq();
                 Ok(Applied {
                     result: AckResult::default(),
@@ -1041,29 +1138,39 @@ impl Writer<'_> {
     }
 
     async fn waiting_entry(&mut self, entry_id: i64) -> Result<(), ApplyError> {
-        let row = sqlx::query("select status from floor_entry where floor_entry_id = $1 and session_id = $2")
-            .bind(entry_id)
-            .bind(self.session_id)
-            .fetch_optional(&mut **self.tx)
-            .await?
-            .ok_or_else(|| not_found("floor-queue entry"))?;
+        let row = sqlx::query(
+            "select status from floor_entry where floor_entry_id = $1 and session_id = $2",
+        )
+        .bind(entry_id)
+        .bind(self.session_id)
+        .fetch_optional(&mut **self.tx)
+        .await?
+        .ok_or_else(|| not_found("floor-queue entry"))?;
         let status: String = row.try_get(0)?;
         if status != "waiting" {
-            return Err(Refusal::new(ErrorCode::InvalidState, format!("this entry is {status}, not waiting")).into());
+            return Err(Refusal::new(
+                ErrorCode::InvalidState,
+                format!("this entry is {status}, not waiting"),
+            )
+            .into());
         }
         Ok(())
     }
 
     async fn call(&mut self, entry_id: i64) -> Result<Applied, ApplyError> {
-        sqlx::query("update floor_entry set status = 'spoke' where session_id = $1 and status = 'called'")
-            .bind(self.session_id)
-            .execute(&mut **self.tx)
-            .await?;
-        sqlx::query("update floor_entry set status = 'called', called_at = $1 where floor_entry_id = $2")
-            .bind(now())
-            .bind(entry_id)
-            .execute(&mut **self.tx)
-            .await?;
+        sqlx::query(
+            "update floor_entry set status = 'spoke' where session_id = $1 and status = 'called'",
+        )
+        .bind(self.session_id)
+        .execute(&mut **self.tx)
+        .await?;
+        sqlx::query(
+            "update floor_entry set status = 'called', called_at = $1 where floor_entry_id = $2",
+        )
+        .bind(now())
+        .bind(entry_id)
+        .execute(&mut **self.tx)
+        .await?;
         let seq = self.next_seq();
         Ok(Applied {
             result: AckResult {
@@ -1074,9 +1181,18 @@ impl Writer<'_> {
         })
     }
 
-    async fn merge(&mut self, question_id: i64, into: i64, live: LiveRow) -> Result<Applied, ApplyError> {
+    async fn merge(
+        &mut self,
+        question_id: i64,
+        into: i64,
+        live: LiveRow,
+    ) -> Result<Applied, ApplyError> {
         if question_id == into {
-            return Err(Refusal::new(ErrorCode::InvalidState, "a question cannot be merged into itself").into());
+            return Err(Refusal::new(
+                ErrorCode::InvalidState,
+                "a question cannot be merged into itself",
+            )
+            .into());
         }
         let source = self.question(question_id).await?;
         let target = self.question(into).await?;
@@ -1085,7 +1201,10 @@ impl Writer<'_> {
         if !qa::can_receive_merge(target.status) {
             return Err(Refusal::new(
                 ErrorCode::InvalidState,
-                format!("a {} question cannot receive a merge", target.status.as_str()),
+                format!(
+                    "a {} question cannot receive a merge",
+                    target.status.as_str()
+                ),
             )
             .into());
         }
@@ -1128,7 +1247,10 @@ impl Writer<'_> {
         let notice = (target_after.participant_id != source_after.participant_id)
             .then_some(Notice::DuplicateMergedIn);
         changes.push(target_after.change(seq, "merge_target", target.status.is_public(), notice));
-        changes.extend(self.clear_screen_unless_showable(&source_after, live).await?);
+        changes.extend(
+            self.clear_screen_unless_showable(&source_after, live)
+                .await?,
+        );
         Ok(Applied {
             result: AckResult {
                 question_id: Some(into),
@@ -1334,8 +1456,14 @@ pub async fn snapshot(
         "select {QUESTION_COLUMNS} from question q join participant p on p.participant_id = q.participant_id \
          where q.session_id = $1 {filter} order by q.question_id"
     );
-    let rows = sqlx::query(&sql).bind(session_id).fetch_all(&mut *tx).await?;
-    let all: Vec<QuestionRow> = rows.iter().map(question_from_row).collect::<Result<_, _>>()?;
+    let rows = sqlx::query(&sql)
+        .bind(session_id)
+        .fetch_all(&mut *tx)
+        .await?;
+    let all: Vec<QuestionRow> = rows
+        .iter()
+        .map(question_from_row)
+        .collect::<Result<_, _>>()?;
     let view = if audience == Audience::Moderator {
         View::Moderator
     } else {
@@ -1523,7 +1651,8 @@ pub async fn replay(
             for_all: row.try_get(2)?,
             for_moderators: row.try_get(3)?,
             for_owners: match row.try_get::<Option<String>, _>(4)? {
-                Some(text) => serde_json::from_str(&text).map_err(|_| decode_error("live_event.for_owners"))?,
+                Some(text) => serde_json::from_str(&text)
+                    .map_err(|_| decode_error("live_event.for_owners"))?,
                 None => vec![],
             },
         };

@@ -506,6 +506,10 @@ impl ApiClient {
     }
 
     /// The login token this client sends, if it is signed in.
+    pub fn cookie_header(&self) -> Option<String> {
+        self.cookie.clone()
+    }
+
     pub fn login_token(&self) -> Option<&str> {
         self.cookie
             .as_deref()

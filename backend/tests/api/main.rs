@@ -17,5 +17,7 @@ mod conflicts;
 mod durability;
 mod feeds;
 mod health;
+mod live;
+mod live_client;
 mod pages_browser;
 mod programme;

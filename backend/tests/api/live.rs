@@ -1,0 +1,858 @@
+//! Live Q&A over real websockets: joining, asking, moderating, votes and merges, resume,
+//! idempotent retries, authorisation, and the handshake's and parser's defences.
+
+use plenary::domain::qa::{DismissReason, QuestionStatus};
+use plenary::live::protocol::{Command, ErrorCode, ModerationMode, QaState, Role, ServerFrame};
+use reqwest::StatusCode;
+use serde_json::json;
+
+use crate::helpers::TestApp;
+use crate::live_client::{LiveClient, acked, close_code, open, refused};
+
+both!(
+    a_pre_moderated_question_reaches_participants_only_after_approval,
+    a_post_moderated_question_is_visible_at_once_unless_it_holds_contact_details,
+    votes_and_merges_give_exact_tallies,
+    a_retried_submission_is_stored_once,
+    a_participant_cannot_send_moderator_commands,
+    a_resumed_client_misses_nothing_and_gets_nothing_twice,
+    moderators_run_the_floor_queue_and_participants_see_their_place,
+    qa_states_and_the_presenter_screen_follow_the_moderator,
+    dismissal_reasons_reach_the_asker_and_the_disposition_summary,
+);
+
+/// A session with one assigned moderator and an organizer; returns (session, moderator cookie).
+async fn live_setup(app: &TestApp) -> (i64, String) {
+    let org = app.organizer().await;
+    let session_id = app.live_session(&org).await;
+    let moderator = app.moderator().await;
+    let staff_id: i64 =
+        sqlx::query_scalar("select max(staff_id) from staff where role = 'moderator'")
+            .fetch_one(&app.db.pool)
+            .await
+            .unwrap();
+    org.put_json(
+        &format!("/api/sessions/{session_id}/moderators"),
+        &json!({"moderators": [{"staff_id": staff_id, "role": "online_moderator"}]}),
+    )
+    .await
+    .expect_status(StatusCode::OK);
+    (
+        session_id,
+        moderator.cookie_header().expect("a login cookie"),
+    )
+}
+
+async fn a_pre_moderated_question_reaches_participants_only_after_approval(app: TestApp) {
+    let (session_id, mod_cookie) = live_setup(&app).await;
+    let mut moderator = LiveClient::connect(&app, session_id, Some(&mod_cookie)).await;
+    assert_eq!(moderator.view.role, Some(Role::Moderator));
+    let asker = app.join(session_id, "Asker").await;
+    let mut asker_ws = LiveClient::connect(&app, session_id, Some(&asker.cookie)).await;
+    assert_eq!(asker_ws.view.role, Some(Role::Participant));
+    let other = app.join(session_id, "Other").await;
+    let mut other_ws = LiveClient::connect(&app, session_id, Some(&other.cookie)).await;
+    let mut screen = LiveClient::connect_url(
+        app.socket_url(session_id, "?view=presenter"),
+        Some(&mod_cookie),
+        &app.address,
+    )
+    .await;
+    assert_eq!(
+        screen.view.role,
+        Some(Role::Viewer),
+        "the presenter screen never gets moderator frames"
+    );
+
+    let ack = asker_ws
+        .command(Command::Ask {
+            text: "How do we hear from children themselves?".into(),
+            anonymous: true,
+        })
+        .await;
+    let (seq, result) = acked(&ack);
+    let question_id = result.question_id.unwrap();
+    assert_eq!(result.status, Some(QuestionStatus::Pending));
+    let seq = seq.unwrap();
+
+    // The moderator sees it pending; others get only a skip for that sequence number.
+    moderator.until_seq(seq).await;
+    assert_eq!(
+        moderator.view.questions[&question_id].status,
+        QuestionStatus::Pending
+    );
+    assert!(
+        moderator.view.questions[&question_id].handle.is_some(),
+        "moderators see the handle"
+    );
+    other_ws.until_seq(seq).await;
+    assert!(other_ws.view.questions.is_empty());
+    assert!(matches!(
+        other_ws.view.frames.last(),
+        Some(ServerFrame::Skip { .. })
+    ));
+    asker_ws.until_seq(seq).await;
+    assert_eq!(
+        asker_ws.view.mine[&question_id].status,
+        QuestionStatus::Pending
+    );
+
+    let (seq, _) = acked(&moderator.command(Command::Approve { question_id }).await);
+    let seq = seq.unwrap();
+    for client in [&mut other_ws, &mut screen] {
+        client.until_seq(seq).await;
+        let q = &client.view.questions[&question_id];
+        assert_eq!(q.status, QuestionStatus::Approved);
+        assert_eq!(q.handle, None, "asked anonymously");
+        assert_eq!(q.participant_id, None);
+    }
+    asker_ws.until_seq(seq).await;
+    assert_eq!(
+        asker_ws.view.mine[&question_id].status,
+        QuestionStatus::Approved
+    );
+
+    // A fresh participant's snapshot agrees with what the connected ones built from events.
+    let late = app.join(session_id, "Late").await;
+    let late_ws = LiveClient::connect(&app, session_id, Some(&late.cookie)).await;
+    assert_eq!(late_ws.view.public_state(), other_ws.view.public_state());
+}
+
+async fn a_post_moderated_question_is_visible_at_once_unless_it_holds_contact_details(
+    app: TestApp,
+) {
+    let (session_id, mod_cookie) = live_setup(&app).await;
+    let mut moderator = LiveClient::connect(&app, session_id, Some(&mod_cookie)).await;
+    acked(
+        &moderator
+            .command(Command::SetModeration {
+                mode: ModerationMode::Post,
+            })
+            .await,
+    );
+    let p = app.join(session_id, "Post").await;
+    let mut ws = LiveClient::connect(&app, session_id, Some(&p.cookie)).await;
+    let watcher = app.join(session_id, "Watch").await;
+    let mut watcher_ws = LiveClient::connect(&app, session_id, Some(&watcher.cookie)).await;
+
+    let (_, visible) = acked(
+        &ws.command(Command::Ask {
+            text: "Who audits age assurance?".into(),
+            anonymous: false,
+        })
+        .await,
+    );
+    assert_eq!(visible.status, Some(QuestionStatus::Approved));
+    let (seq, held) = acked(
+        &ws.command(Command::Ask {
+            text: "Text me on +44 7700 900123 to talk more".into(),
+            anonymous: false,
+        })
+        .await,
+    );
+    assert_eq!(
+        held.status,
+        Some(QuestionStatus::Pending),
+        "contact details are held even in post-moderation"
+    );
+    watcher_ws.until_seq(seq.unwrap()).await;
+    assert_eq!(
+        watcher_ws
+            .view
+            .questions
+            .keys()
+            .copied()
+            .collect::<Vec<_>>(),
+        vec![visible.question_id.unwrap()]
+    );
+    assert_eq!(
+        watcher_ws.view.questions[&visible.question_id.unwrap()]
+            .handle
+            .as_deref(),
+        Some(p.handle.as_str())
+    );
+    moderator.until_seq(seq.unwrap()).await;
+    assert_eq!(
+        moderator.view.questions[&held.question_id.unwrap()].held_for,
+        "phone"
+    );
+}
+
+async fn votes_and_merges_give_exact_tallies(app: TestApp) {
+    let (session_id, mod_cookie) = live_setup(&app).await;
+    let mut moderator = LiveClient::connect(&app, session_id, Some(&mod_cookie)).await;
+    let mut people = Vec::new();
+    for i in 0..6 {
+        let p = app.join(session_id, &format!("Voter{i}")).await;
+        people.push(LiveClient::connect(&app, session_id, Some(&p.cookie)).await);
+    }
+    let a = acked(
+        &people[0]
+            .command(Command::Ask {
+                text: "What about encryption?".into(),
+                anonymous: false,
+            })
+            .await,
+    )
+    .1
+    .question_id
+    .unwrap();
+    let b = acked(
+        &people[1]
+            .command(Command::Ask {
+                text: "And end-to-end encryption?".into(),
+                anonymous: false,
+            })
+            .await,
+    )
+    .1
+    .question_id
+    .unwrap();
+    acked(&moderator.command(Command::Approve { question_id: a }).await);
+    acked(&moderator.command(Command::Approve { question_id: b }).await);
+    // Voters 2..5 vote for a; 3..5 and 0 vote for b; voter 2 votes twice for a (counted once).
+    for (i, q) in [
+        (2, a),
+        (3, a),
+        (4, a),
+        (5, a),
+        (3, b),
+        (4, b),
+        (5, b),
+        (0, b),
+        (2, a),
+    ] {
+        let (_, r) = acked(
+            &people[i]
+                .command(Command::Vote {
+                    question_id: q,
+                    up: true,
+                })
+                .await,
+        );
+        assert_eq!(r.voted, Some(true));
+    }
+    // Voter 5 takes back the vote on b.
+    let (_, r) = acked(
+        &people[5]
+            .command(Command::Vote {
+                question_id: b,
+                up: false,
+            })
+            .await,
+    );
+    assert_eq!(r.votes, Some(3));
+    // Merge b into a: voters of b who had not voted for a (0) come along; 3 and 4 count once.
+    let (seq, merged) = acked(
+        &moderator
+            .command(Command::Merge {
+                question_id: b,
+                into: a,
+            })
+            .await,
+    );
+    assert_eq!(merged.votes, Some(5), "a had 2,3,4,5; b brings 0");
+    let seq = seq.unwrap();
+    for client in people.iter_mut() {
+        client.until_seq(seq).await;
+        assert_eq!(client.view.questions[&a].votes, 5);
+        assert!(!client.view.questions.contains_key(&b));
+    }
+    let stored: i64 =
+        sqlx::query_scalar("select count(*) from question_vote where question_id = $1")
+            .bind(a)
+            .fetch_one(&app.db.pool)
+            .await
+            .unwrap();
+    assert_eq!(stored, 5);
+    // Both askers were told.
+    assert_eq!(people[1].view.mine[&b].status, QuestionStatus::Merged);
+    assert_eq!(people[1].view.mine[&b].merged_into, Some(a));
+    assert!(people[0].view.frames.iter().any(|f| matches!(
+        f,
+        ServerFrame::YourQuestion {
+            notice: Some(plenary::live::protocol::Notice::DuplicateMergedIn),
+            ..
+        }
+    )));
+    // Votes on a merged question are refused.
+    assert_eq!(
+        refused(
+            &people[2]
+                .command(Command::Vote {
+                    question_id: b,
+                    up: true
+                })
+                .await
+        ),
+        ErrorCode::InvalidState
+    );
+}
+
+async fn a_retried_submission_is_stored_once(app: TestApp) {
+    let (session_id, _) = live_setup(&app).await;
+    let p = app.join(session_id, "Retry").await;
+    let mut ws = LiveClient::connect(&app, session_id, Some(&p.cookie)).await;
+    let ask = Command::Ask {
+        text: "Is this stored once?".into(),
+        anonymous: false,
+    };
+    ws.send_with_id("retry-1", ask.clone()).await;
+    let first = ws.reply_to("retry-1").await;
+    // The retry arrives on a new connection, as after a network drop.
+    let view = ws.drop_connection().await;
+    let mut ws = LiveClient::resume(
+        view,
+        &app.socket_url(session_id, ""),
+        Some(&p.cookie),
+        &app.address,
+    )
+    .await;
+    ws.send_with_id("retry-1", ask).await;
+    let second = ws.reply_to("retry-1").await;
+    assert_eq!(acked(&first), acked(&second));
+    assert_eq!(app.count("question").await, 1);
+}
+
+async fn a_participant_cannot_send_moderator_commands(app: TestApp) {
+    let (session_id, mod_cookie) = live_setup(&app).await;
+    let p = app.join(session_id, "Sneaky").await;
+    let mut ws = LiveClient::connect(&app, session_id, Some(&p.cookie)).await;
+    let (_, r) = acked(
+        &ws.command(Command::Ask {
+            text: "Approve me?".into(),
+            anonymous: false,
+        })
+        .await,
+    );
+    let question_id = r.question_id.unwrap();
+    for command in [
+        Command::Approve { question_id },
+        Command::ShowOnScreen {
+            question_id: Some(question_id),
+        },
+        Command::SetQaState {
+            state: QaState::Closed,
+        },
+        Command::Backstage {
+            text: "hello".into(),
+        },
+        Command::CallNext,
+    ] {
+        assert_eq!(refused(&ws.command(command).await), ErrorCode::Forbidden);
+    }
+    // A viewer (no join) cannot ask; a moderator cannot vote.
+    let mut viewer = LiveClient::connect(&app, session_id, None).await;
+    assert_eq!(
+        refused(
+            &viewer
+                .command(Command::Ask {
+                    text: "x?".into(),
+                    anonymous: false
+                })
+                .await
+        ),
+        ErrorCode::Forbidden
+    );
+    let mut moderator = LiveClient::connect(&app, session_id, Some(&mod_cookie)).await;
+    assert_eq!(
+        refused(
+            &moderator
+                .command(Command::Vote {
+                    question_id,
+                    up: true
+                })
+                .await
+        ),
+        ErrorCode::Forbidden
+    );
+    let status: String = sqlx::query_scalar("select status from question where question_id = $1")
+        .bind(question_id)
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(status, "pending");
+    // A moderator whose assignment is removed loses the right with the next command.
+    let org = app.organizer().await;
+    org.put_json(
+        &format!("/api/sessions/{session_id}/moderators"),
+        &json!({"moderators": []}),
+    )
+    .await
+    .expect_status(StatusCode::OK);
+    assert_eq!(
+        refused(&moderator.command(Command::Approve { question_id }).await),
+        ErrorCode::Forbidden
+    );
+}
+
+async fn a_resumed_client_misses_nothing_and_gets_nothing_twice(app: TestApp) {
+    let (session_id, mod_cookie) = live_setup(&app).await;
+    let mut moderator = LiveClient::connect(&app, session_id, Some(&mod_cookie)).await;
+    acked(
+        &moderator
+            .command(Command::SetModeration {
+                mode: ModerationMode::Post,
+            })
+            .await,
+    );
+    let asker = app.join(session_id, "Busy").await;
+    let mut asker_ws = LiveClient::connect(&app, session_id, Some(&asker.cookie)).await;
+    let flaky = app.join(session_id, "Flaky").await;
+    let mut flaky_ws = LiveClient::connect(&app, session_id, Some(&flaky.cookie)).await;
+    let (seq, r) = acked(
+        &asker_ws
+            .command(Command::Ask {
+                text: "First?".into(),
+                anonymous: false,
+            })
+            .await,
+    );
+    flaky_ws.until_seq(seq.unwrap()).await;
+    let first = r.question_id.unwrap();
+    let view = flaky_ws.drop_connection().await;
+
+    // While the flaky client is away: questions, votes, a dismissal, a pending one, a state change.
+    let second = acked(
+        &asker_ws
+            .command(Command::Ask {
+                text: "Second?".into(),
+                anonymous: false,
+            })
+            .await,
+    )
+    .1
+    .question_id
+    .unwrap();
+    acked(
+        &asker_ws
+            .command(Command::Vote {
+                question_id: first,
+                up: true,
+            })
+            .await,
+    );
+    acked(
+        &moderator
+            .command(Command::Dismiss {
+                question_id: second,
+                reason: DismissReason::OffTopic,
+            })
+            .await,
+    );
+    acked(
+        &moderator
+            .command(Command::SetModeration {
+                mode: ModerationMode::Pre,
+            })
+            .await,
+    );
+    acked(
+        &asker_ws
+            .command(Command::Ask {
+                text: "Third, pending?".into(),
+                anonymous: false,
+            })
+            .await,
+    );
+    let (last, _) = acked(
+        &moderator
+            .command(Command::MarkAnswered { question_id: first })
+            .await,
+    );
+
+    let mut flaky_ws = LiveClient::resume(
+        view,
+        &app.socket_url(session_id, ""),
+        Some(&flaky.cookie),
+        &app.address,
+    )
+    .await;
+    flaky_ws.until_seq(last.unwrap()).await;
+    // The view built from the resumed stream equals a fresh snapshot.
+    let fresh = LiveClient::connect(&app, session_id, Some(&flaky.cookie)).await;
+    assert_eq!(flaky_ws.view.public_state(), fresh.view.public_state());
+    assert_eq!(
+        flaky_ws.view.questions[&first].status,
+        QuestionStatus::Answered
+    );
+    assert_eq!(flaky_ws.view.questions[&first].votes, 1);
+    assert!(!flaky_ws.view.questions.contains_key(&second));
+    // A resume point the session never reached gets a fresh snapshot instead.
+    let odd = crate::live_client::ClientView {
+        seq: 999_999,
+        ..Default::default()
+    };
+    let mut odd =
+        LiveClient::resume(odd, &app.socket_url(session_id, ""), None, &app.address).await;
+    let frame = odd.next_frame().await;
+    assert!(matches!(frame, ServerFrame::Snapshot(_)), "{frame:?}");
+}
+
+async fn moderators_run_the_floor_queue_and_participants_see_their_place(app: TestApp) {
+    let (session_id, mod_cookie) = live_setup(&app).await;
+    let mut moderator = LiveClient::connect(&app, session_id, Some(&mod_cookie)).await;
+    let mut hands = Vec::new();
+    for (name, group, region) in [
+        ("Gov1", "government", "weog"),
+        ("Gov2", "government", "weog"),
+        ("Civ1", "civil_society", "african"),
+    ] {
+        let p = app
+            .join_with(session_id, json!({
+                "handle": format!("{name}{}", crate::live_client::letters(4)), "age_band": "18_plus",
+                "attendance": "onsite", "stakeholder_group": group, "regional_group": region,
+                "accept_code_of_conduct": true,
+            }))
+            .await;
+        let mut ws = LiveClient::connect(&app, session_id, Some(&p.cookie)).await;
+        let (_, r) = acked(&ws.command(Command::RaiseHand).await);
+        hands.push((ws, r.entry_id.unwrap()));
+    }
+    let (seq, _) = acked(
+        &moderator
+            .command(Command::SetFloorOrder {
+                order: plenary::live::protocol::FloorOrder::Balanced,
+            })
+            .await,
+    );
+    let ids: Vec<i64> = hands.iter().map(|(_, id)| *id).collect();
+    let (ws, _) = &mut hands[1];
+    ws.until_seq(seq.unwrap()).await;
+    assert_eq!(
+        ws.view.waiting_floor,
+        vec![ids[0], ids[2], ids[1]],
+        "civil society comes before a second government speaker"
+    );
+    let (seq, r) = acked(&moderator.command(Command::CallNext).await);
+    assert_eq!(r.entry_id, Some(ids[0]));
+    let (ws, _) = &mut hands[2];
+    ws.until_seq(seq.unwrap()).await;
+    assert_eq!(ws.view.speaking, Some(ids[0]));
+    assert_eq!(
+        ws.view.waiting_floor.iter().position(|&e| e == ids[2]),
+        Some(0),
+        "first in line now"
+    );
+    acked(
+        &moderator
+            .command(Command::SkipSpeaker { entry_id: ids[2] })
+            .await,
+    );
+    acked(&moderator.command(Command::ClearFloor).await);
+    assert!(
+        moderator.view.waiting_floor.is_empty() || {
+            moderator
+                .until("floor cleared", |v| v.waiting_floor.is_empty())
+                .await;
+            true
+        }
+    );
+    assert_eq!(
+        refused(&moderator.command(Command::CallNext).await),
+        ErrorCode::NotFound
+    );
+}
+
+async fn qa_states_and_the_presenter_screen_follow_the_moderator(app: TestApp) {
+    let (session_id, mod_cookie) = live_setup(&app).await;
+    let mut moderator = LiveClient::connect(&app, session_id, Some(&mod_cookie)).await;
+    let p = app.join(session_id, "Stateful").await;
+    let mut ws = LiveClient::connect(&app, session_id, Some(&p.cookie)).await;
+    let mut screen = LiveClient::connect_url(
+        app.socket_url(session_id, "?view=presenter"),
+        None,
+        &app.address,
+    )
+    .await;
+    let q = acked(
+        &ws.command(Command::Ask {
+            text: "On screen?".into(),
+            anonymous: false,
+        })
+        .await,
+    )
+    .1
+    .question_id
+    .unwrap();
+    assert_eq!(
+        refused(
+            &moderator
+                .command(Command::ShowOnScreen {
+                    question_id: Some(q)
+                })
+                .await
+        ),
+        ErrorCode::InvalidState,
+        "pending cannot go on screen"
+    );
+    acked(&moderator.command(Command::Approve { question_id: q }).await);
+    let (seq, _) = acked(
+        &moderator
+            .command(Command::ShowOnScreen {
+                question_id: Some(q),
+            })
+            .await,
+    );
+    screen.until_seq(seq.unwrap()).await;
+    assert_eq!(screen.view.on_screen, Some(q));
+    // Dismissing the question on screen clears the screen.
+    let (seq, _) = acked(
+        &moderator
+            .command(Command::Dismiss {
+                question_id: q,
+                reason: DismissReason::OutOfTime,
+            })
+            .await,
+    );
+    screen.until_seq(seq.unwrap()).await;
+    assert_eq!(screen.view.on_screen, None);
+    assert!(screen.view.questions.is_empty());
+
+    acked(
+        &moderator
+            .command(Command::SetQaState {
+                state: QaState::VotingOnly,
+            })
+            .await,
+    );
+    assert_eq!(
+        refused(
+            &ws.command(Command::Ask {
+                text: "Now?".into(),
+                anonymous: false
+            })
+            .await
+        ),
+        ErrorCode::QaClosed
+    );
+    acked(
+        &moderator
+            .command(Command::SetQaState {
+                state: QaState::Paused,
+            })
+            .await,
+    );
+    assert_eq!(
+        refused(&ws.command(Command::RaiseHand).await).clone(),
+        ErrorCode::QaClosed
+    );
+    acked(
+        &moderator
+            .command(Command::SetQaState {
+                state: QaState::Open,
+            })
+            .await,
+    );
+    acked(
+        &ws.command(Command::Ask {
+            text: "Now it works?".into(),
+            anonymous: false,
+        })
+        .await,
+    );
+    // Backstage notes reach moderators only.
+    let (seq, _) = acked(
+        &moderator
+            .command(Command::Backstage {
+                text: "Take the online queue next".into(),
+            })
+            .await,
+    );
+    ws.until_seq(seq.unwrap()).await;
+    let second_moderator = LiveClient::connect(&app, session_id, Some(&mod_cookie)).await;
+    assert_eq!(
+        second_moderator
+            .view
+            .snapshot
+            .as_ref()
+            .unwrap()
+            .backstage
+            .len(),
+        1
+    );
+}
+
+async fn dismissal_reasons_reach_the_asker_and_the_disposition_summary(app: TestApp) {
+    let (session_id, mod_cookie) = live_setup(&app).await;
+    let mut moderator = LiveClient::connect(&app, session_id, Some(&mod_cookie)).await;
+    let p = app.join(session_id, "Told").await;
+    let mut ws = LiveClient::connect(&app, session_id, Some(&p.cookie)).await;
+    let mut ids = Vec::new();
+    for text in ["One?", "Two?", "Three?", "Four?"] {
+        ids.push(
+            acked(
+                &ws.command(Command::Ask {
+                    text: text.into(),
+                    anonymous: false,
+                })
+                .await,
+            )
+            .1
+            .question_id
+            .unwrap(),
+        );
+    }
+    let (seq, _) = acked(
+        &moderator
+            .command(Command::Dismiss {
+                question_id: ids[0],
+                reason: DismissReason::OffTopic,
+            })
+            .await,
+    );
+    acked(
+        &moderator
+            .command(Command::Approve {
+                question_id: ids[1],
+            })
+            .await,
+    );
+    acked(
+        &moderator
+            .command(Command::MarkAnswered {
+                question_id: ids[1],
+            })
+            .await,
+    );
+    acked(
+        &moderator
+            .command(Command::Approve {
+                question_id: ids[2],
+            })
+            .await,
+    );
+    acked(
+        &moderator
+            .command(Command::Merge {
+                question_id: ids[3],
+                into: ids[2],
+            })
+            .await,
+    );
+    ws.until_seq(seq.unwrap()).await;
+    assert_eq!(
+        ws.view.mine[&ids[0]].dismiss_reason,
+        Some(DismissReason::OffTopic)
+    );
+    let summary = app
+        .anonymous()
+        .get(&format!("/api/sessions/{session_id}/live/disposition"))
+        .await
+        .expect_status(StatusCode::OK);
+    assert_eq!(summary.body["asked"], 4);
+    assert_eq!(summary.body["approved"], 2);
+    assert_eq!(summary.body["answered"], 1);
+    assert_eq!(summary.body["merged"], 1);
+    assert_eq!(summary.body["dismissed"], 1);
+    assert_eq!(summary.body["dismissed_by_reason"]["off_topic"], 1);
+    // The asker cannot withdraw someone else's question, and can withdraw their own.
+    let other = app.join(session_id, "Other").await;
+    let mut other_ws = LiveClient::connect(&app, session_id, Some(&other.cookie)).await;
+    assert_eq!(
+        refused(
+            &other_ws
+                .command(Command::Withdraw {
+                    question_id: ids[2]
+                })
+                .await
+        ),
+        ErrorCode::Forbidden
+    );
+    acked(
+        &ws.command(Command::Withdraw {
+            question_id: ids[2],
+        })
+        .await,
+    );
+}
+
+#[tokio::test]
+async fn a_foreign_origin_is_refused_at_the_handshake() {
+    let Some(app) = TestApp::spawn(crate::helpers::Backend::Sqlite).await else {
+        return;
+    };
+    let org = app.organizer().await;
+    let session_id = app.live_session(&org).await;
+    let url = app.socket_url(session_id, "");
+    let refused = open(&url, None, Some("http://evil.example")).await;
+    assert!(
+        refused.is_err(),
+        "a foreign Origin must not get a websocket"
+    );
+    let suffix = open(&url, None, Some(&format!("{}.evil.example", app.address))).await;
+    assert!(suffix.is_err(), "no prefix or suffix matching");
+    assert!(open(&url, None, Some(&app.address)).await.is_ok());
+    app.teardown().await;
+}
+
+#[tokio::test]
+async fn oversized_and_malformed_frames_get_an_error_or_a_close() {
+    let Some(app) = TestApp::spawn(crate::helpers::Backend::Sqlite).await else {
+        return;
+    };
+    let org = app.organizer().await;
+    let session_id = app.live_session(&org).await;
+    let p = app.join(session_id, "Fuzzy").await;
+    let mut ws = LiveClient::connect(&app, session_id, Some(&p.cookie)).await;
+    for (text, code) in [
+        ("{not json", ErrorCode::Malformed),
+        (
+            r#"{"type":"explode","client_id":"x1"}"#,
+            ErrorCode::UnknownType,
+        ),
+        (
+            r#"{"type":"vote","client_id":"x2","question_id":"seven","up":true}"#,
+            ErrorCode::Malformed,
+        ),
+    ] {
+        ws.send_text(text).await;
+        let frame = ws.next_change_or_reply().await;
+        assert_eq!(refused(&frame), code, "{text}");
+    }
+    let long = "é".repeat(501);
+    assert_eq!(
+        refused(
+            &ws.command(Command::Ask {
+                text: long,
+                anonymous: false
+            })
+            .await
+        ),
+        ErrorCode::InvalidText
+    );
+    assert_eq!(
+        refused(
+            &ws.command(Command::Ask {
+                text: "right\u{202E}to left".into(),
+                anonymous: false
+            })
+            .await
+        ),
+        ErrorCode::InvalidText
+    );
+    // Still connected and working after all that.
+    acked(
+        &ws.command(Command::Ask {
+            text: "Still here?".into(),
+            anonymous: false,
+        })
+        .await,
+    );
+    // A frame above the limit closes the connection with 1009.
+    ws.send_text(&format!(
+        r#"{{"type":"ask","client_id":"big","text":"{}"}}"#,
+        "a".repeat(10_000)
+    ))
+    .await;
+    let mut close = None;
+    while let Some(message) = ws.next_message().await {
+        if let Some(c) = close_code(Some(message)) {
+            close = Some(c);
+            break;
+        }
+    }
+    assert_eq!(close.map(|c| c.0), Some(1009));
+    assert_eq!(app.count("question").await, 1);
+    app.teardown().await;
+}
