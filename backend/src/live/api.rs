@@ -109,6 +109,7 @@ async fn get_disposition(
 
 /// A session's moderators.
 #[derive(Debug, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct ModeratorList {
     pub moderators: Vec<SessionModerator>,
 }

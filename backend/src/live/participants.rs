@@ -48,6 +48,7 @@ pub struct ParticipantRef {
 
 /// What someone fills in to join a session.
 #[derive(Debug, Clone, Default, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
 pub struct JoinRequest {
     /// A pseudonym, 2–32 characters: no contact details, not like another handle here.
     pub handle: String,

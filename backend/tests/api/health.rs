@@ -83,6 +83,11 @@ async fn the_openapi_document_lists_every_api_route(app: TestApp) {
         ("/api/feed-keys", "get"),
         ("/api/feed-keys", "post"),
         ("/api/feed-keys/{key_id}/revoke", "post"),
+        ("/api/sessions/{session_id}/live", "get"),
+        ("/api/sessions/{session_id}/live/participants", "post"),
+        ("/api/sessions/{session_id}/live/disposition", "get"),
+        ("/api/sessions/{session_id}/moderators", "get"),
+        ("/api/sessions/{session_id}/moderators", "put"),
     ];
     let paths = doc["paths"]
         .as_object()
