@@ -19,5 +19,6 @@ mod feeds;
 mod health;
 mod live;
 mod live_client;
+mod live_props;
 mod pages_browser;
 mod programme;
