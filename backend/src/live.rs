@@ -7,6 +7,8 @@
 
 /// The HTTP side: joining, moderator assignments, the disposition summary, join links.
 pub mod api;
+/// The bus between instances: PostgreSQL LISTEN/NOTIFY wakes other instances' hubs.
+pub mod bus;
 /// The per-session hub: group-committing writer, broadcast ring, vote coalescing, presence.
 pub mod hub;
 /// Participants, moderators and join codes.

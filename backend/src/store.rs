@@ -31,6 +31,8 @@ pub enum Backend {
 pub struct Db {
     pub pool: AnyPool,
     pub backend: Backend,
+    /// The URL connected to (the live bus opens its own PostgreSQL listener with it).
+    pub url: Arc<str>,
     /// Serialises programme writes in this process; see [`Db::lock_schedule`].
     schedule_lock: Arc<tokio::sync::Mutex<()>>,
 }
@@ -61,6 +63,7 @@ impl Db {
             }
             Backend::Postgres => url.to_string(),
         };
+        let connected_url: Arc<str> = url.as_str().into();
         let options = AnyConnectOptions::from_str(&url).context("parsing database.url")?;
         let pool = AnyPoolOptions::new()
             .max_connections(max_connections)
@@ -92,6 +95,7 @@ impl Db {
         let db = Db {
             pool,
             backend,
+            url: connected_url,
             schedule_lock: Arc::default(),
         };
         db.migrate().await?;

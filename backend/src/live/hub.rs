@@ -25,6 +25,8 @@ use super::store::{
 use crate::config::LiveSettings;
 use crate::store::Db;
 
+const NOT_POISONED: &str = "the hub map is never poisoned: no code panics while holding it";
+
 /// The most commands committed in one transaction.
 const MAX_BATCH: usize = 256;
 
@@ -99,6 +101,8 @@ pub struct Hub {
     jobs: mpsc::Sender<Job>,
     ring: broadcast::Sender<Arc<Outgoing>>,
     participants_connected: AtomicU64,
+    /// The highest sequence number another instance reported committing (see `bus.rs`).
+    committed_elsewhere: watch::Sender<i64>,
     /// Questions per participant per minute.
     pub ask_limiter: DefaultKeyedRateLimiter<i64>,
 }
@@ -138,6 +142,18 @@ impl Hub {
     pub fn participants_connected(&self) -> u64 {
         self.participants_connected.load(Ordering::Relaxed)
     }
+
+    /// Tells the writer that changes up to `seq` were committed (by another instance), so it
+    /// broadcasts what it has not sent yet.
+    pub fn committed_elsewhere(&self, seq: i64) {
+        self.committed_elsewhere.send_if_modified(|known| {
+            let newer = seq > *known;
+            if newer {
+                *known = seq;
+            }
+            newer
+        });
+    }
 }
 
 /// Keeps a participant counted as connected while it lives.
@@ -155,19 +171,29 @@ impl Drop for PresenceGuard {
 pub struct Live {
     db: Db,
     pub settings: LiveSettings,
-    hubs: Mutex<HashMap<i64, Arc<Hub>>>,
+    hubs: Arc<Mutex<HashMap<i64, Arc<Hub>>>>,
     /// Flips to true when the server shuts down; sockets close with 1001.
     shutdown: watch::Sender<bool>,
 }
 
 impl Live {
+    /// The live engine; on PostgreSQL it also starts listening on the bus between instances, so
+    /// it must be created inside the tokio runtime.
     pub fn new(db: Db, settings: LiveSettings) -> Live {
-        Live {
+        let live = Live {
             db,
             settings,
-            hubs: Mutex::default(),
+            hubs: Arc::default(),
             shutdown: watch::Sender::new(false),
+        };
+        if live.db.backend == crate::store::Backend::Postgres {
+            tokio::spawn(super::bus::listen(
+                live.db.url.to_string(),
+                live.hubs.clone(),
+                live.shutdown.subscribe(),
+            ));
         }
+        live
     }
 
     /// The limits the engine enforces.
@@ -180,26 +206,32 @@ impl Live {
     }
 
     /// The hub of a session whose live state exists (see `participants::ensure_live_session`).
-    pub fn hub(&self, session_id: i64) -> Arc<Hub> {
-        let mut hubs = self
-            .hubs
-            .lock()
-            .expect("the hub map is never poisoned: no code panics while holding it");
-        hubs.entry(session_id)
-            .or_insert_with(|| self.start_hub(session_id))
-            .clone()
+    pub async fn hub(&self, session_id: i64) -> Result<Arc<Hub>, sqlx::Error> {
+        if let Some(hub) = self.hubs.lock().expect(NOT_POISONED).get(&session_id) {
+            return Ok(hub.clone());
+        }
+        // What is committed now reaches sockets through their snapshots and replays; the new
+        // hub broadcasts what comes after.
+        let last_seq = store::last_seq(&self.db, session_id).await?;
+        let mut hubs = self.hubs.lock().expect(NOT_POISONED);
+        Ok(hubs
+            .entry(session_id)
+            .or_insert_with(|| self.start_hub(session_id, last_seq))
+            .clone())
     }
 
-    fn start_hub(&self, session_id: i64) -> Arc<Hub> {
+    fn start_hub(&self, session_id: i64, last_seq: i64) -> Arc<Hub> {
         let (jobs, rx) = mpsc::channel(4096);
         let (ring, _) = broadcast::channel(self.settings.queue_capacity);
         let per_minute =
             NonZeroU32::new(self.settings.questions_per_minute).unwrap_or(NonZeroU32::MIN);
+        let (committed_elsewhere, committed_rx) = watch::channel(0);
         let hub = Arc::new(Hub {
             session_id,
             jobs,
             ring: ring.clone(),
             participants_connected: AtomicU64::new(0),
+            committed_elsewhere,
             ask_limiter: RateLimiter::keyed(Quota::per_minute(per_minute)),
         });
         let writer = WriterTask {
@@ -212,8 +244,9 @@ impl Live {
             last_tally_flush: Instant::now(),
             hub: Arc::downgrade(&hub),
             last_presence: 0,
+            sent_seq: last_seq,
         };
-        tokio::spawn(writer.run(rx));
+        tokio::spawn(writer.run(rx, committed_rx));
         hub
     }
 
@@ -238,10 +271,12 @@ struct WriterTask {
     last_tally_flush: Instant,
     hub: std::sync::Weak<Hub>,
     last_presence: u64,
+    /// The last sequence number put on the ring (skipped frames and coalesced votes included).
+    sent_seq: i64,
 }
 
 impl WriterTask {
-    async fn run(mut self, mut jobs: mpsc::Receiver<Job>) {
+    async fn run(mut self, mut jobs: mpsc::Receiver<Job>, mut committed: watch::Receiver<i64>) {
         let mut presence = tokio::time::interval(Duration::from_secs(1));
         presence.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
@@ -260,6 +295,13 @@ impl WriterTask {
                 }
                 _ = tokio::time::sleep_until(tally_due), if !self.tallies.is_empty() => {
                     self.flush_tallies();
+                }
+                Ok(()) = committed.changed() => {
+                    let upto = *committed.borrow_and_update();
+                    self.catch_up(upto).await;
+                    if !self.tallies.is_empty() && self.last_tally_flush.elapsed() >= self.tally_interval {
+                        self.flush_tallies();
+                    }
                 }
                 _ = presence.tick() => {
                     let Some(hub) = self.hub.upgrade() else { break };
@@ -302,19 +344,12 @@ impl WriterTask {
                         }
                     }
                 }
+                if let Some(first) = sends.first() {
+                    // Another instance may have committed the numbers just before ours.
+                    self.catch_up(first.seq - 1).await;
+                }
                 for change in sends {
-                    if change.is_vote {
-                        if let Some(Ok(ServerFrame::Tallies { seq, votes })) = change
-                            .for_all
-                            .as_deref()
-                            .map(serde_json::from_str::<ServerFrame>)
-                        {
-                            self.tallies.add(seq, &votes);
-                        }
-                    } else {
-                        self.flush_tallies();
-                        let _ = self.ring.send(Arc::new(Outgoing::from_stored(change)));
-                    }
+                    self.send_change(change);
                 }
                 if !self.tallies.is_empty()
                     && self.last_tally_flush.elapsed() >= self.tally_interval
@@ -333,6 +368,46 @@ impl WriterTask {
                                 .into(),
                     }));
                 }
+            }
+        }
+    }
+
+    /// Puts one change on the ring, unless it was sent already; vote tallies wait to be coalesced.
+    fn send_change(&mut self, change: StoredChange) {
+        if change.seq <= self.sent_seq {
+            return;
+        }
+        self.sent_seq = change.seq;
+        if change.is_vote {
+            if let Some(Ok(ServerFrame::Tallies { seq, votes })) = change
+                .for_all
+                .as_deref()
+                .map(serde_json::from_str::<ServerFrame>)
+            {
+                self.tallies.add(seq, &votes);
+            }
+        } else {
+            self.flush_tallies();
+            let _ = self.ring.send(Arc::new(Outgoing::from_stored(change)));
+        }
+    }
+
+    /// Broadcasts, from the event log, every change up to `upto` not sent yet (changes committed
+    /// by other instances). If the log cannot be read now, the next change tries again; clients
+    /// that notice a gap resume from their last `seq`.
+    async fn catch_up(&mut self, upto: i64) {
+        let sent = self.sent_seq;
+        if upto <= sent {
+            return;
+        }
+        match store::changes_between(&self.db, self.session_id, sent, upto).await {
+            Ok(changes) => {
+                for change in changes {
+                    self.send_change(change);
+                }
+            }
+            Err(e) => {
+                tracing::error!(session_id = self.session_id, error = %e, "live: catching up failed");
             }
         }
     }
@@ -381,6 +456,14 @@ impl WriterTask {
         let last = writer.seq;
         if last != first_seq {
             store::store_sequence(&mut tx, self.session_id, last).await?;
+            if self.db.backend == crate::store::Backend::Postgres {
+                // Delivered to every listening instance at commit, and only if it commits.
+                sqlx::query("select 1 from pg_notify($1, $2)")
+                    .bind(super::bus::CHANNEL)
+                    .bind(super::bus::payload(self.session_id, last))
+                    .execute(&mut *tx)
+                    .await?;
+            }
         }
         tx.commit().await?;
         Ok(outcomes)

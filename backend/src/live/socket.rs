@@ -101,7 +101,7 @@ pub async fn live_socket(
             }
         }
     }
-    let hub = state.live.hub(session_id);
+    let hub = state.live.hub(session_id).await?;
     Ok(upgrade
         .read_buffer_size(READ_BUFFER)
         .write_buffer_size(WRITE_BUFFER)

@@ -1643,19 +1643,7 @@ pub async fn replay(
     let mut frames = Vec::new();
     let mut tallies = TallyBuffer::default();
     for row in rows {
-        let seq: i64 = row.try_get(0)?;
-        let kind: String = row.try_get(1)?;
-        let stored = StoredChange {
-            seq,
-            is_vote: kind == "vote",
-            for_all: row.try_get(2)?,
-            for_moderators: row.try_get(3)?,
-            for_owners: match row.try_get::<Option<String>, _>(4)? {
-                Some(text) => serde_json::from_str(&text)
-                    .map_err(|_| decode_error("live_event.for_owners"))?,
-                None => vec![],
-            },
-        };
+        let stored = stored_from_row(&row)?;
         if stored.is_vote {
             tallies.add_stored(&stored);
             continue;
@@ -1669,6 +1657,51 @@ pub async fn replay(
         frames.push(frame);
     }
     Ok(Some((last_seq, frames)))
+}
+
+/// The stored changes after `after` up to `upto` (inclusive), in order, for every audience:
+/// what a hub has not broadcast yet when another instance committed it.
+pub async fn changes_between(
+    db: &Db,
+    session_id: i64,
+    after: i64,
+    upto: i64,
+) -> Result<Vec<StoredChange>, sqlx::Error> {
+    let rows = sqlx::query(
+        "select seq, kind, for_all, for_moderators, for_owners from live_event \
+         where session_id = $1 and seq > $2 and seq <= $3 order by seq",
+    )
+    .bind(session_id)
+    .bind(after)
+    .bind(upto)
+    .fetch_all(&db.pool)
+    .await?;
+    rows.iter().map(stored_from_row).collect()
+}
+
+fn stored_from_row(row: &AnyRow) -> Result<StoredChange, sqlx::Error> {
+    let kind: String = row.try_get(1)?;
+    Ok(StoredChange {
+        seq: row.try_get(0)?,
+        is_vote: kind == "vote",
+        for_all: row.try_get(2)?,
+        for_moderators: row.try_get(3)?,
+        for_owners: match row.try_get::<Option<String>, _>(4)? {
+            Some(text) => {
+                serde_json::from_str(&text).map_err(|_| decode_error("live_event.for_owners"))?
+            }
+            None => vec![],
+        },
+    })
+}
+
+/// The last sequence number committed in a session.
+pub async fn last_seq(db: &Db, session_id: i64) -> Result<i64, sqlx::Error> {
+    sqlx::query("select last_seq from live_session where session_id = $1")
+        .bind(session_id)
+        .fetch_one(&db.pool)
+        .await?
+        .try_get(0)
 }
 
 impl StoredChange {

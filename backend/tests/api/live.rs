@@ -856,3 +856,87 @@ async fn oversized_and_malformed_frames_get_an_error_or_a_close() {
     assert_eq!(app.count("question").await, 1);
     app.teardown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn changes_reach_the_clients_of_every_instance() {
+    // Two instances sharing PostgreSQL, as behind a load balancer: each fans out to its own
+    // sockets what either commits, in one order, through LISTEN/NOTIFY and the event log.
+    let Some(app) = TestApp::spawn(crate::helpers::Backend::Postgres).await else {
+        return;
+    };
+    let (session_id, mod_cookie) = live_setup(&app).await;
+    let second = app.another_instance().await;
+    let second_url = |session_id: i64| {
+        format!(
+            "{}/live/sessions/{session_id}/socket",
+            second.replacen("http://", "ws://", 1)
+        )
+    };
+    let mut moderator =
+        LiveClient::connect_url(second_url(session_id), Some(&mod_cookie), &second).await;
+    let here = app.join(session_id, "Here").await;
+    let mut here_ws = LiveClient::connect(&app, session_id, Some(&here.cookie)).await;
+    let there = app.join(session_id, "There").await;
+    let mut there_ws =
+        LiveClient::connect_url(second_url(session_id), Some(&there.cookie), &second).await;
+
+    let mut asked = Vec::new();
+    for i in 0..5 {
+        let (_, r) = acked(
+            &here_ws
+                .command(Command::Ask {
+                    text: format!("From here {i}?"),
+                    anonymous: false,
+                })
+                .await,
+        );
+        asked.push(r.question_id.unwrap());
+        let (_, r) = acked(
+            &there_ws
+                .command(Command::Ask {
+                    text: format!("From there {i}?"),
+                    anonymous: false,
+                })
+                .await,
+        );
+        asked.push(r.question_id.unwrap());
+    }
+    for &question_id in &asked {
+        acked(&moderator.command(Command::Approve { question_id }).await);
+    }
+    acked(
+        &here_ws
+            .command(Command::Vote {
+                question_id: asked[1],
+                up: true,
+            })
+            .await,
+    );
+    let (last, _) = acked(
+        &there_ws
+            .command(Command::Vote {
+                question_id: asked[0],
+                up: true,
+            })
+            .await,
+    );
+    let (last2, _) = acked(
+        &moderator
+            .command(Command::MarkAnswered {
+                question_id: asked[0],
+            })
+            .await,
+    );
+    let last = last.unwrap().max(last2.unwrap());
+    for client in [&mut here_ws, &mut there_ws, &mut moderator] {
+        client.until_seq(last).await;
+    }
+    assert_eq!(here_ws.view.public_state(), there_ws.view.public_state());
+    assert_eq!(here_ws.view.questions.len(), 10);
+    assert_eq!(
+        here_ws.view.questions[&asked[0]].status,
+        QuestionStatus::Answered
+    );
+    assert_eq!(there_ws.view.questions[&asked[1]].votes, 1);
+    app.teardown().await;
+}
