@@ -104,6 +104,193 @@ pub async fn load(db: &Db) -> anyhow::Result<()> {
     let coalition_id = load_action_plan(db).await?;
     load_igf_week(db, coalition_id).await?;
     load_meeting_series(db, coalition_id).await?;
+    load_live_questions(db).await?;
+    Ok(())
+}
+
+/// The coalition's annual session, mid-discussion: participants with pseudonyms, questions
+/// approved, voted on, answered, one held for the e-mail address in it, two raised hands. Goes
+/// through the live engine's own command code, so the event log is what a real session leaves.
+async fn load_live_questions(db: &Db) -> anyhow::Result<()> {
+    use crate::live::participants::{JoinRequest, ensure_live_session, join};
+    use crate::live::protocol::{Command, QaState};
+    use crate::live::store::{self, Actor, ApplyError, EngineLimits, Writer};
+
+    let session_id: i64 = sqlx::query_scalar("select session_id from session where title = $1")
+        .bind("Dynamic Coalition on Child Online Safety: annual session")
+        .fetch_one(&db.pool)
+        .await
+        .context("the annual session is in the demo programme")?;
+    ensure_live_session(db, session_id).await.map_err(api)?;
+    let people = [
+        (
+            "Amara K",
+            "16_17",
+            "online",
+            Some("civil_society"),
+            Some("african"),
+        ),
+        (
+            "Lukas",
+            "18_plus",
+            "onsite",
+            Some("government"),
+            Some("weog"),
+        ),
+        ("Noor", "13_15", "remote_hub", None, Some("asia_pacific")),
+        (
+            "Tomás R",
+            "18_plus",
+            "online",
+            Some("academia"),
+            Some("grulac"),
+        ),
+        (
+            "Mei",
+            "18_plus",
+            "onsite",
+            Some("private_sector"),
+            Some("asia_pacific"),
+        ),
+        (
+            "Kwame",
+            "18_plus",
+            "onsite",
+            Some("technical_community"),
+            Some("african"),
+        ),
+    ];
+    let mut ids = Vec::new();
+    for (handle, age_band, attendance, group, region) in people {
+        let joined = join(
+            db,
+            session_id,
+            &JoinRequest {
+                handle: handle.into(),
+                age_band: age_band.into(),
+                attendance: attendance.into(),
+                stakeholder_group: group.map(Into::into),
+                regional_group: region.map(Into::into),
+                accept_code_of_conduct: true,
+            },
+        )
+        .await
+        .map_err(api)?;
+        ids.push(joined.participant_id);
+    }
+    let asks = [
+        (
+            0,
+            "How can platforms check a user's age without collecting more data about children?",
+            false,
+        ),
+        (
+            1,
+            "What should the coalition ask of governments before the next IGF?",
+            false,
+        ),
+        (
+            2,
+            "Will young people be invited to co-write the coalition's next report?",
+            true,
+        ),
+        (
+            3,
+            "Is end-to-end encryption compatible with detecting grooming?",
+            false,
+        ),
+        (
+            5,
+            "Could you share the slides? My e-mail is kwame.demo@example.org",
+            false,
+        ),
+    ];
+    let limits = EngineLimits {
+        question_chars: 500,
+        reply_chars: 280,
+        questions_per_minute: 5,
+    };
+    let mut tx = db.pool.begin().await?;
+    let first = store::lock_sequence(&mut tx, session_id).await?;
+    let mut writer = Writer {
+        tx: &mut tx,
+        session_id,
+        seq: first,
+        limits,
+    };
+    let mut commands: Vec<(Option<Actor>, Command)> = Vec::new();
+    for (who, text, anonymous) in asks {
+        commands.push((
+            Some(Actor::Participant(ids[who])),
+            Command::Ask {
+                text: text.into(),
+                anonymous,
+            },
+        ));
+    }
+    // Question ids are assigned in order; the demo database is empty, so they are 1..=5.
+    for q in 1..=4 {
+        commands.push((None, Command::Approve { question_id: q }));
+    }
+    for (voter, q) in [
+        (1, 1),
+        (2, 1),
+        (3, 1),
+        (4, 1),
+        (5, 1),
+        (0, 3),
+        (3, 3),
+        (4, 3),
+        (0, 4),
+        (1, 4),
+    ] {
+        commands.push((
+            Some(Actor::Participant(ids[voter])),
+            Command::Vote {
+                question_id: q,
+                up: true,
+            },
+        ));
+    }
+    commands.push((None, Command::MarkAnswered { question_id: 3 }));
+    commands.push((
+        None,
+        Command::Reply {
+            question_id: 3,
+            text: "Yes: drafting starts at the youth advisory call.".into(),
+        },
+    ));
+    commands.push((
+        None,
+        Command::ShowOnScreen {
+            question_id: Some(1),
+        },
+    ));
+    commands.push((Some(Actor::Participant(ids[4])), Command::RaiseHand));
+    commands.push((Some(Actor::Participant(ids[0])), Command::RaiseHand));
+    commands.push((
+        None,
+        Command::SetQaState {
+            state: QaState::Open,
+        },
+    ));
+    for (n, (actor, command)) in commands.iter().enumerate() {
+        let applied = match actor {
+            Some(actor) => writer.apply(*actor, command).await,
+            None => writer.apply_as_demo_moderator(command).await,
+        };
+        let applied = match applied {
+            Ok(applied) => applied,
+            Err(ApplyError::Refused(r)) => bail!("demo live command {n} refused: {}", r.message),
+            Err(ApplyError::Database(e)) => return Err(e.into()),
+        };
+        for change in &applied.changes {
+            store::record_change(writer.tx, session_id, change).await?;
+        }
+    }
+    let last = writer.seq;
+    store::store_sequence(&mut tx, session_id, last).await?;
+    tx.commit().await?;
     Ok(())
 }
 

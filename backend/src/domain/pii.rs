@@ -50,6 +50,9 @@ pub fn detect(text: &str) -> Vec<Finding> {
     if EMAIL.is_match(text) {
         found.push(Finding::Email);
     }
+    // An address's domain is not a second finding of its own.
+    let without_emails = EMAIL.replace_all(text, " ");
+    let text = without_emails.as_ref();
     let phone = DIGIT_RUN
         .find_iter(text)
         .any(|m| m.as_str().chars().filter(|c| c.is_numeric()).count() >= 7);
@@ -59,7 +62,7 @@ pub fn detect(text: &str) -> Vec<Finding> {
     if LINK.is_match(text) {
         found.push(Finding::Link);
     }
-    if !found.contains(&Finding::Email) && SOCIAL.is_match(text) {
+    if SOCIAL.is_match(text) {
         found.push(Finding::SocialHandle);
     }
     found
@@ -98,6 +101,15 @@ mod tests {
                 detect(text)
             );
         }
+    }
+
+    #[test]
+    fn an_address_is_one_finding() {
+        assert_eq!(detect("mail kid@example.org"), vec![Finding::Email]);
+        assert_eq!(
+            detect("mail kid@example.org or see example.net"),
+            vec![Finding::Email, Finding::Link]
+        );
     }
 
     #[test]

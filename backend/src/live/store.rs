@@ -872,6 +872,16 @@ impl Writer<'_> {
         })
     }
 
+    /// Applies a moderator command with no staff account behind it: only the demo loader uses
+    /// this, to leave a session mid-discussion.
+    pub(crate) async fn apply_as_demo_moderator(
+        &mut self,
+        command: &Command,
+    ) -> Result<Applied, ApplyError> {
+        debug_assert!(!matches!(command, Command::Backstage { .. }));
+        self.apply_moderator(0, command).await
+    }
+
     async fn apply_moderator(
         &mut self,
         staff_id: i64,

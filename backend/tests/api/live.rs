@@ -940,3 +940,39 @@ async fn changes_reach_the_clients_of_every_instance() {
     assert_eq!(there_ws.view.questions[&asked[1]].votes, 1);
     app.teardown().await;
 }
+
+both!(the_demo_session_is_mid_discussion);
+
+async fn the_demo_session_is_mid_discussion(app: TestApp) {
+    plenary::seed::load(&app.db).await.expect("the demo loads");
+    let session_id: i64 = sqlx::query_scalar("select session_id from live_session")
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+    let viewer = LiveClient::connect(&app, session_id, None).await;
+    let snapshot = viewer.view.snapshot.clone().unwrap();
+    assert_eq!(
+        snapshot.questions.len(),
+        4,
+        "four approved or answered; the held one is not shown"
+    );
+    assert_eq!(snapshot.state.on_screen, Some(1));
+    assert_eq!(snapshot.floor.waiting.len(), 2);
+    assert_eq!(viewer.view.questions[&1].votes, 5);
+    assert_eq!(viewer.view.questions[&3].status, QuestionStatus::Answered);
+    assert_eq!(viewer.view.questions[&3].handle, None, "asked anonymously");
+    let org = app.organizer().await;
+    let moderator = LiveClient::connect(&app, session_id, org.cookie_header().as_deref()).await;
+    assert_eq!(moderator.view.questions[&5].held_for, "email");
+    // Replaying the demo's log from the start gives the same state as its snapshot.
+    let replayed = LiveClient::resume(
+        Default::default(),
+        &app.socket_url(session_id, ""),
+        None,
+        &app.address,
+    )
+    .await;
+    let mut replayed = replayed;
+    replayed.until_seq(snapshot.seq).await;
+    assert_eq!(replayed.view.public_state(), viewer.view.public_state());
+}
