@@ -194,8 +194,13 @@ struct Socket {
 }
 
 impl Socket {
-    async fn feed(&mut self, text: Utf8Bytes) -> Result<(), axum::Error> {
-        self.sink.feed(Message::Text(text)).await
+    /// Queues a frame. Feeding may have to write (when the buffer is full); a peer that does not
+    /// read for [`WRITE_TIMEOUT`] is given up on, so a stalled socket cannot pin its task.
+    async fn feed(&mut self, text: Utf8Bytes) -> Result<(), ()> {
+        match tokio::time::timeout(WRITE_TIMEOUT, self.sink.feed(Message::Text(text))).await {
+            Ok(Ok(())) => Ok(()),
+            _ => Err(()),
+        }
     }
 
     async fn flush(&mut self) -> Result<(), ()> {
@@ -222,7 +227,7 @@ impl Socket {
         &mut self,
         out: &Outgoing,
         audience: Audience,
-    ) -> Result<(), axum::Error> {
+    ) -> Result<(), ()> {
         match out.seq {
             Some(seq) if seq <= self.last_seq => Ok(()),
             seq => {
@@ -380,7 +385,8 @@ async fn run(ws: WebSocket, state: AppState, hub: Arc<Hub>, conn: Connection, si
                     socket.close(close::TIMED_OUT, "no pong".into()).await;
                     break;
                 }
-                if socket.sink.send(Message::Ping(Default::default())).await.is_err() {
+                let ping = socket.sink.send(Message::Ping(Default::default()));
+                if !matches!(tokio::time::timeout(WRITE_TIMEOUT, ping).await, Ok(Ok(()))) {
                     break;
                 }
             }
