@@ -221,6 +221,51 @@ impl Translator {
 mod tests {
     use super::*;
 
+    /// The message ids defined in every `.ftl` file of one language folder, with duplicates.
+    fn message_ids(lang: &str) -> Vec<String> {
+        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../frontend/locales")
+            .join(lang);
+        let mut ids = Vec::new();
+        for entry in std::fs::read_dir(&dir).expect("the locale folder exists") {
+            let path = entry.expect("a readable folder").path();
+            if path.extension().is_some_and(|e| e == "ftl") {
+                let text = std::fs::read_to_string(&path).expect("a readable catalog");
+                ids.extend(text.lines().filter_map(|line| {
+                    let (id, _) = line.split_once(" =")?;
+                    let id = id.trim_end();
+                    (id.chars().next()?.is_ascii_lowercase()
+                        && id
+                            .chars()
+                            .all(|c| c.is_ascii_alphanumeric() || c == '-' || c == '_'))
+                    .then(|| id.to_string())
+                }));
+            }
+        }
+        ids
+    }
+
+    #[test]
+    fn every_language_has_every_message_once() {
+        let english: std::collections::BTreeSet<String> = message_ids("en").into_iter().collect();
+        for lang in ["en", "fr", "ar"] {
+            let ids = message_ids(lang);
+            let unique: std::collections::BTreeSet<String> = ids.iter().cloned().collect();
+            assert_eq!(
+                unique.len(),
+                ids.len(),
+                "{lang}: a message is defined twice"
+            );
+            let missing: Vec<_> = english.difference(&unique).collect();
+            assert!(missing.is_empty(), "{lang} lacks {missing:?}");
+            let extra: Vec<_> = unique.difference(&english).collect();
+            assert!(
+                extra.is_empty(),
+                "{lang} has messages English lacks: {extra:?}"
+            );
+        }
+    }
+
     #[test]
     fn accept_language_picks_the_best_supported_language() {
         assert_eq!(
