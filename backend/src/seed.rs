@@ -287,6 +287,10 @@ async fn load_live_questions(db: &Db) -> anyhow::Result<()> {
         for change in &applied.changes {
             store::record_change(writer.tx, session_id, change).await?;
         }
+        if actor.is_none() {
+            let entry = store::audit_entry(session_id, command, &applied.result);
+            store::audit(writer.tx, session_id, "system", entry).await?;
+        }
     }
     let last = writer.seq;
     store::store_sequence(&mut tx, session_id, last).await?;

@@ -26,6 +26,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(join_session))
         .routes(routes!(get_disposition))
         .routes(routes!(list_session_moderators, set_session_moderators))
+        .routes(routes!(list_session_audit))
 }
 
 /// Routes outside the JSON API: the websocket and short join links.
@@ -142,4 +143,55 @@ async fn set_session_moderators(
     Ok(axum::Json(ModeratorList {
         moderators: participants::set_moderators(&state.db, session_id, &list.moderators).await?,
     }))
+}
+
+/// One line of the audit log: who did what to which target, and the reason code; no content.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct AuditEntry {
+    pub audit_id: i64,
+    /// Unix seconds.
+    pub at: i64,
+    /// `staff:<id>` or `system`.
+    pub actor: String,
+    /// The actor's display name, when a staff account.
+    pub actor_name: Option<String>,
+    pub action: String,
+    pub target: String,
+    pub reason: String,
+}
+
+#[utoipa::path(get, path = "/api/sessions/{session_id}/audit", tag = "live",
+    params(("session_id" = i64, Path)),
+    responses((status = 200, body = Vec<AuditEntry>, description = "Newest first, at most 1,000"),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn list_session_audit(
+    State(state): State<AppState>,
+    _: Organizer,
+    Path(session_id): Path<i64>,
+) -> Result<axum::Json<Vec<AuditEntry>>, AppError> {
+    use sqlx::Row;
+    crate::programme::session_by_id(&state.db, session_id).await?;
+    let rows = sqlx::query(
+        "select a.audit_id, a.at, a.actor, s.display_name, a.action, a.target, a.reason from audit_log a \
+         left join staff s on a.actor = 'staff:' || cast(s.staff_id as text) \
+         where a.session_id = $1 order by a.audit_id desc limit 1000",
+    )
+    .bind(session_id)
+    .fetch_all(&state.db.pool)
+    .await?;
+    let entries = rows
+        .iter()
+        .map(|r| {
+            Ok(AuditEntry {
+                audit_id: r.try_get(0)?,
+                at: r.try_get(1)?,
+                actor: r.try_get(2)?,
+                actor_name: r.try_get(3)?,
+                action: r.try_get(4)?,
+                target: r.try_get(5)?,
+                reason: r.try_get(6)?,
+            })
+        })
+        .collect::<Result<Vec<_>, sqlx::Error>>()?;
+    Ok(axum::Json(entries))
 }

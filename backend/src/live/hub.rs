@@ -438,6 +438,22 @@ impl WriterTask {
                         stored
                             .push(store::record_change(writer.tx, self.session_id, change).await?);
                     }
+                    if let (Actor::Moderator(staff_id), false) =
+                        (job.actor, applied.changes.is_empty())
+                    {
+                        let entry = store::audit_entry(
+                            self.session_id,
+                            &job.frame.command,
+                            &applied.result,
+                        );
+                        store::audit(
+                            writer.tx,
+                            self.session_id,
+                            &format!("staff:{staff_id}"),
+                            entry,
+                        )
+                        .await?;
+                    }
                     store::remember_result(
                         writer.tx,
                         self.session_id,

@@ -223,11 +223,7 @@ impl Socket {
     }
 
     /// Feeds a change if this socket has not had it yet.
-    async fn feed_outgoing(
-        &mut self,
-        out: &Outgoing,
-        audience: Audience,
-    ) -> Result<(), ()> {
+    async fn feed_outgoing(&mut self, out: &Outgoing, audience: Audience) -> Result<(), ()> {
         match out.seq {
             Some(seq) if seq <= self.last_seq => Ok(()),
             seq => {

@@ -1371,6 +1371,90 @@ pub async fn remember_result(
     Ok(())
 }
 
+/// What the audit log records of a moderator's command: action, target and reason code, never
+/// the text of a question, reply or note.
+pub fn audit_entry(
+    session_id: i64,
+    command: &Command,
+    result: &AckResult,
+) -> (&'static str, String, String) {
+    let question = |id: &i64| format!("question:{id}");
+    let session = format!("session:{session_id}");
+    match command {
+        Command::Approve { question_id }
+        | Command::MarkAnswered { question_id }
+        | Command::Reopen { question_id }
+        | Command::Edit { question_id, .. }
+        | Command::Reply { question_id, .. } => {
+            (command.name(), question(question_id), String::new())
+        }
+        Command::Dismiss {
+            question_id,
+            reason,
+        } => ("dismiss", question(question_id), reason_str(*reason)),
+        Command::Merge { question_id, into } => (
+            "merge",
+            question(question_id),
+            format!("into question:{into}"),
+        ),
+        Command::Label { question_id, .. } => ("label", question(question_id), String::new()),
+        Command::Pin {
+            question_id,
+            pinned,
+        } => ("pin", question(question_id), pinned.to_string()),
+        Command::ShowOnScreen { question_id } => (
+            "show_on_screen",
+            question_id
+                .as_ref()
+                .map_or_else(|| session.clone(), question),
+            String::new(),
+        ),
+        Command::SetQaState { state } => ("set_qa_state", session, word(state)),
+        Command::SetModeration { mode } => ("set_moderation", session, word(mode)),
+        Command::SetFloorOrder { order } => ("set_floor_order", session, word(order)),
+        Command::CallNext | Command::CallSpeaker { .. } => (
+            "call_speaker",
+            result
+                .entry_id
+                .map_or(session, |id| format!("floor_entry:{id}")),
+            String::new(),
+        ),
+        Command::SkipSpeaker { entry_id } => (
+            "skip_speaker",
+            format!("floor_entry:{entry_id}"),
+            String::new(),
+        ),
+        Command::ClearFloor => ("clear_floor", session, String::new()),
+        Command::Backstage { .. } => ("backstage_note", session, String::new()),
+        Command::Ask { .. }
+        | Command::Vote { .. }
+        | Command::Withdraw { .. }
+        | Command::RaiseHand
+        | Command::LowerHand => (command.name(), session, String::new()),
+    }
+}
+
+/// Appends to the audit log (in the transaction of the change it records).
+pub async fn audit(
+    tx: &mut Transaction<'static, Any>,
+    session_id: i64,
+    actor: &str,
+    (action, target, reason): (&str, String, String),
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "insert into audit_log (at, actor, action, target, reason, session_id) values ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(now())
+    .bind(actor)
+    .bind(action)
+    .bind(target)
+    .bind(reason)
+    .bind(session_id)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
 /// A change as stored and sent: each audience's frame serialised once.
 #[derive(Debug, Clone)]
 pub struct StoredChange {

@@ -88,6 +88,7 @@ async fn the_openapi_document_lists_every_api_route(app: TestApp) {
         ("/api/sessions/{session_id}/live/disposition", "get"),
         ("/api/sessions/{session_id}/moderators", "get"),
         ("/api/sessions/{session_id}/moderators", "put"),
+        ("/api/sessions/{session_id}/audit", "get"),
     ];
     let paths = doc["paths"]
         .as_object()

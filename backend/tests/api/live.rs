@@ -976,3 +976,109 @@ async fn the_demo_session_is_mid_discussion(app: TestApp) {
     replayed.until_seq(snapshot.seq).await;
     assert_eq!(replayed.view.public_state(), viewer.view.public_state());
 }
+
+both!(moderation_is_written_to_an_append_only_audit_log_without_content);
+
+async fn moderation_is_written_to_an_append_only_audit_log_without_content(app: TestApp) {
+    let (session_id, mod_cookie) = live_setup(&app).await;
+    let mut moderator = LiveClient::connect(&app, session_id, Some(&mod_cookie)).await;
+    let p = app.join(session_id, "Audited").await;
+    let mut ws = LiveClient::connect(&app, session_id, Some(&p.cookie)).await;
+    let secret = "A question whose words must never reach the audit log?";
+    let q = acked(
+        &ws.command(Command::Ask {
+            text: secret.into(),
+            anonymous: false,
+        })
+        .await,
+    )
+    .1
+    .question_id
+    .unwrap();
+    acked(
+        &moderator
+            .command(Command::Edit {
+                question_id: q,
+                text: "Redacted words?".into(),
+            })
+            .await,
+    );
+    acked(
+        &moderator
+            .command(Command::Dismiss {
+                question_id: q,
+                reason: DismissReason::ContactDetails,
+            })
+            .await,
+    );
+    acked(
+        &moderator
+            .command(Command::SetQaState {
+                state: QaState::Paused,
+            })
+            .await,
+    );
+    acked(
+        &moderator
+            .command(Command::Backstage {
+                text: "private words for moderators".into(),
+            })
+            .await,
+    );
+    // Refused commands and participants' own actions are not moderation.
+    refused(
+        &moderator
+            .command(Command::MarkAnswered { question_id: q })
+            .await,
+    );
+
+    let org = app.organizer().await;
+    let log = org
+        .get(&format!("/api/sessions/{session_id}/audit"))
+        .await
+        .expect_status(StatusCode::OK);
+    let actions: Vec<(&str, &str, &str)> = log
+        .body
+        .as_array()
+        .unwrap()
+        .iter()
+        .rev()
+        .map(|e| {
+            (
+                e["action"].as_str().unwrap(),
+                e["target"].as_str().unwrap(),
+                e["reason"].as_str().unwrap(),
+            )
+        })
+        .collect();
+    let target = format!("question:{q}");
+    let session = format!("session:{session_id}");
+    assert_eq!(
+        actions,
+        vec![
+            ("edit", target.as_str(), ""),
+            ("dismiss", target.as_str(), "contact_details"),
+            ("set_qa_state", session.as_str(), "paused"),
+            ("backstage_note", session.as_str(), ""),
+        ]
+    );
+    assert!(log.body[0]["actor"].as_str().unwrap().starts_with("staff:"));
+    assert_eq!(log.body[0]["actor_name"], "Test Staff");
+    for word in ["question whose", "Redacted", "private words"] {
+        assert!(
+            !log.text.contains(word),
+            "the audit log holds content: {word}"
+        );
+    }
+    // Participants and moderators cannot read it; nobody can change it.
+    app.moderator()
+        .await
+        .get(&format!("/api/sessions/{session_id}/audit"))
+        .await
+        .expect_status(StatusCode::FORBIDDEN);
+    for sql in ["update audit_log set reason = 'x'", "delete from audit_log"] {
+        let result = sqlx::query(sql).execute(&app.db.pool).await;
+        assert!(result.is_err(), "{sql} must be refused");
+    }
+    assert_eq!(app.count("audit_log").await, 4);
+}
