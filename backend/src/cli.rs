@@ -127,11 +127,14 @@ impl Server {
         let bound = listener.local_addr()?;
         let public_url: Arc<str> = settings.public_url(bound).into();
         let live = Arc::new(crate::live::Live::new(db.clone(), settings.live.clone()));
+        let limits = Arc::new(crate::http::ratelimit::RateLimits::new(&settings.limits));
+        crate::http::ratelimit::RateLimits::spawn_janitor(&limits);
         let state = AppState {
             db,
             settings: Arc::new(settings),
             public_url,
             live,
+            limits,
         };
         Ok(Server { listener, state })
     }

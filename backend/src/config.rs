@@ -19,6 +19,17 @@ pub struct Settings {
     pub log: LogSettings,
     pub auth: AuthSettings,
     pub live: LiveSettings,
+    pub limits: LimitSettings,
+}
+
+/// Per-address rate limits. See `config/default.toml`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct LimitSettings {
+    pub joins_per_minute_per_address: u32,
+    pub join_code_lookups_per_minute_per_address: u32,
+    pub logins_per_minute_per_address: u32,
+    pub questions_per_minute_per_address: u32,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -177,6 +188,22 @@ impl Settings {
             ("live.queue_capacity", live.queue_capacity as u64),
             ("live.ping_seconds", live.ping_seconds),
             ("live.tally_interval_ms", live.tally_interval_ms),
+            (
+                "limits.joins_per_minute_per_address",
+                self.limits.joins_per_minute_per_address as u64,
+            ),
+            (
+                "limits.join_code_lookups_per_minute_per_address",
+                self.limits.join_code_lookups_per_minute_per_address as u64,
+            ),
+            (
+                "limits.logins_per_minute_per_address",
+                self.limits.logins_per_minute_per_address as u64,
+            ),
+            (
+                "limits.questions_per_minute_per_address",
+                self.limits.questions_per_minute_per_address as u64,
+            ),
         ];
         for (key, value) in positive {
             if value == 0 {

@@ -5,6 +5,7 @@ pub mod error;
 pub mod extract;
 pub mod feeds;
 pub mod health;
+pub mod ratelimit;
 pub mod security;
 
 use std::sync::Arc;
@@ -27,6 +28,8 @@ pub struct AppState {
     pub public_url: Arc<str>,
     /// The live sessions' hubs.
     pub live: Arc<crate::live::Live>,
+    /// Per-address rate limits.
+    pub limits: Arc<ratelimit::RateLimits>,
 }
 
 /// The whole application as a router, so tests can drive it without a socket.

@@ -180,6 +180,15 @@ impl IntoResponse for PageError {
                     _ => {}
                 }
                 let mut response = status.into_response();
+                if let AppError::TooManyRequests {
+                    retry_after_seconds,
+                } = error
+                {
+                    response.headers_mut().insert(
+                        axum::http::header::RETRY_AFTER,
+                        axum::http::HeaderValue::from(retry_after_seconds.max(1)),
+                    );
+                }
                 response.extensions_mut().insert(ErrorPageMarker);
                 response
             }
@@ -209,6 +218,7 @@ async fn render_error_pages(req: Request, next: Next) -> Response {
         403 => "forbidden",
         404 => "not-found",
         400 | 409 | 422 => "bad-request",
+        429 => "too-many",
         _ => "server-error",
     };
     let page = ErrorPage {

@@ -68,11 +68,13 @@ async fn spawn() -> TestApp {
     let db = Db::connect(&url, 4).await.unwrap();
     let settings = Settings::load_with_env(None, Vec::<(String, String)>::new()).unwrap();
     let settings_live = settings.live.clone();
+    let settings_limits = settings.limits.clone();
     let state = AppState {
         db: db.clone(),
         settings: Arc::new(settings),
         public_url: "http://localhost".into(),
         live: Arc::new(plenary::live::Live::new(db.clone(), settings_live)),
+        limits: Arc::new(plenary::http::ratelimit::RateLimits::new(&settings_limits)),
     };
     TestApp {
         router: app(state),

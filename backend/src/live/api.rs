@@ -18,6 +18,7 @@ use crate::auth::Organizer;
 use crate::http::AppState;
 use crate::http::error::{AppError, ErrorBody};
 use crate::http::extract::Json;
+use crate::http::ratelimit::{ClientAddress, RateLimits};
 
 /// The live routes with their OpenAPI description.
 pub fn router() -> OpenApiRouter<AppState> {
@@ -42,8 +43,12 @@ pub fn plain_router() -> axum::Router<AppState> {
 /// `GET /j/{code}`: the short link on the presenter screen leads to the live page.
 async fn follow_join_code(
     State(state): State<AppState>,
+    address: ClientAddress,
     Path(code): Path<String>,
 ) -> Result<Response, AppError> {
+    // Six characters from 32 are a billion codes; at 20 guesses a minute per address, finding
+    // one of a few hundred live codes takes a single address years.
+    RateLimits::check(&state.limits.join_code, address)?;
     match participants::session_for_join_code(&state.db, &code).await? {
         Some(session_id) => Ok(Redirect::to(&format!("/live/{session_id}")).into_response()),
         None => Err(AppError::NotFound),
@@ -74,13 +79,16 @@ pub struct JoinedBody {
 #[utoipa::path(post, path = "/api/sessions/{session_id}/live/participants", tag = "live",
     request_body = JoinRequest, params(("session_id" = i64, Path)),
     responses((status = 201, body = JoinedBody, description = "Joined; the response sets the join cookie"),
-        (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+        (status = 404, body = ErrorBody), (status = 422, body = ErrorBody),
+        (status = 429, body = ErrorBody, description = "Too many joins from this address; see Retry-After")))]
 async fn join_session(
     State(state): State<AppState>,
+    address: ClientAddress,
     Path(session_id): Path<i64>,
     jar: CookieJar,
     Json(request): Json<JoinRequest>,
 ) -> Result<(StatusCode, CookieJar, axum::Json<JoinedBody>), AppError> {
+    RateLimits::check(&state.limits.join, address)?;
     let joined = participants::join(&state.db, session_id, &request).await?;
     let jar = jar.add(participant_cookie(session_id, joined.token));
     Ok((

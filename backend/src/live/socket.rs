@@ -24,6 +24,7 @@ use super::store::{self, Actor, Audience};
 use crate::auth::MaybeStaff;
 use crate::http::AppState;
 use crate::http::error::AppError;
+use crate::http::ratelimit::{ClientAddress, RateLimits};
 
 /// Socket buffers: small, and the write buffer bounded (see docs/ARCHITECTURE.md).
 const READ_BUFFER: usize = 4 * 1024;
@@ -54,6 +55,7 @@ struct Connection {
     audience: Audience,
     actor: Option<Actor>,
     handle: Option<String>,
+    address: ClientAddress,
 }
 
 /// `GET /live/sessions/{session_id}/socket`: upgrades to the live protocol.
@@ -62,6 +64,7 @@ pub async fn live_socket(
     Path(session_id): Path<i64>,
     Query(query): Query<SocketQuery>,
     headers: HeaderMap,
+    address: ClientAddress,
     jar: CookieJar,
     MaybeStaff(staff): MaybeStaff,
     upgrade: WebSocketUpgrade,
@@ -76,6 +79,7 @@ pub async fn live_socket(
         audience: Audience::Viewer,
         actor: None,
         handle: None,
+        address,
     };
     if !presenter {
         if let Some(staff) = staff {
@@ -84,6 +88,7 @@ pub async fn live_socket(
                     audience: Audience::Moderator,
                     actor: Some(Actor::Moderator(staff.staff_id)),
                     handle: Some(staff.display_name),
+                    address,
                 };
             }
         }
@@ -96,6 +101,7 @@ pub async fn live_socket(
                         audience: Audience::Participant(p.participant_id),
                         actor: Some(Actor::Participant(p.participant_id)),
                         handle: Some(p.handle),
+                        address,
                     };
                 }
             }
@@ -306,7 +312,7 @@ async fn run(ws: WebSocket, state: AppState, hub: Arc<Hub>, conn: Connection, si
                 };
                 let reply = match parse_frame(text.as_str()) {
                     Err(error) => Some(error),
-                    Ok(frame) => match admit(&hub, &conn, &frame, &vote_limiter, in_flight.len()) {
+                    Ok(frame) => match admit(&hub, &state.limits, &conn, &frame, &vote_limiter, in_flight.len()) {
                         Err(error) => Some(error),
                         Ok(actor) => {
                             let client_id = frame.client_id.clone();
@@ -467,6 +473,7 @@ async fn start(
 /// Checks what can be checked without the database: who may send this, rate limits, in-flight.
 fn admit(
     hub: &Hub,
+    limits: &RateLimits,
     conn: &Connection,
     frame: &ClientFrame,
     vote_limiter: &DefaultDirectRateLimiter,
@@ -497,9 +504,11 @@ fn admit(
         ));
     }
     let limited = match (&frame.command, actor) {
-        (super::protocol::Command::Ask { .. }, Actor::Participant(id)) => {
-            hub.ask_limiter.check_key(&id).err()
-        }
+        (super::protocol::Command::Ask { .. }, Actor::Participant(id)) => hub
+            .ask_limiter
+            .check_key(&id)
+            .err()
+            .or_else(|| limits.ask.check_key(&conn.address.key()).err()),
         (super::protocol::Command::Vote { .. }, _) => vote_limiter.check().err(),
         _ => None,
     };

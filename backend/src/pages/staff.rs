@@ -59,10 +59,13 @@ struct LoginForm {
 
 async fn log_in(
     State(state): State<AppState>,
+    address: crate::http::ratelimit::ClientAddress,
     ctx: Ctx,
     jar: CookieJar,
     Form(form): Form<LoginForm>,
 ) -> Result<Response, PageError> {
+    // Password guessing is slowed per address before any hashing work is spent on it.
+    crate::http::ratelimit::RateLimits::check(&state.limits.login, address)?;
     let next = local_path(form.next.as_deref(), "/organize").to_string();
     let hours = state.settings.auth.session_hours;
     match auth::login(&state.db, &form.email, &form.password, hours).await? {

@@ -203,12 +203,23 @@ pub fn test_settings(database_url: &str, data_dir: PathBuf) -> Settings {
     settings.database.data_dir = data_dir;
     settings.database.max_connections = 4;
     settings.demo.load_on_first_start = false;
+    // Every test client comes from 127.0.0.1; tests of the limits themselves set them back.
+    settings.limits.joins_per_minute_per_address = 100_000;
+    settings.limits.questions_per_minute_per_address = 100_000;
     settings
 }
 
 impl TestApp {
     /// Starts the server on a new database; `None` when the backend is not available here.
     pub async fn spawn(backend: Backend) -> Option<TestApp> {
+        Self::spawn_configured(backend, |_| {}).await
+    }
+
+    /// Like [`TestApp::spawn`], with the test settings adjusted by `configure` first.
+    pub async fn spawn_configured(
+        backend: Backend,
+        configure: impl FnOnce(&mut Settings),
+    ) -> Option<TestApp> {
         init_logs();
         let dir = tempfile::tempdir().expect("a temporary directory");
         let (database_url, pg) = match backend {
@@ -222,7 +233,8 @@ impl TestApp {
                 (with_database(&admin, &pg.name), Some(Arc::new(pg)))
             }
         };
-        let settings = test_settings(&database_url, dir.path().join("data"));
+        let mut settings = test_settings(&database_url, dir.path().join("data"));
+        configure(&mut settings);
         let db = Db::connect(&database_url, settings.database.max_connections)
             .await
             .expect("connect to and migrate the test database");

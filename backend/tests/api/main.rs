@@ -17,6 +17,7 @@ mod conflicts;
 mod durability;
 mod feeds;
 mod health;
+mod limits;
 mod live;
 mod live_client;
 mod live_props;

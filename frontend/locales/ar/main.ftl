@@ -23,6 +23,8 @@ error-bad-request-heading = تعذّر التعامل مع الطلب
 error-bad-request-text = هناك شيء في الطلب لم يكن كما هو متوقع. ارجع وحاول مرة أخرى.
 error-server-error-heading = حدث خطأ ما
 error-server-error-text = حدث خطأ من جهتنا ولم يتغيّر أي شيء. يُرجى المحاولة بعد قليل.
+error-too-many-heading = تمهّل قليلًا
+error-too-many-text = محاولات كثيرة من اتصالك في وقت قصير. لم يتغيّر أي شيء؛ يُرجى الانتظار دقيقة ثم المحاولة مجددًا.
 
 ## التواريخ والأوقات
 weekday-1 = الاثنين

@@ -23,6 +23,8 @@ error-bad-request-heading = The request could not be handled
 error-bad-request-text = Something in the request was not as expected. Go back and try again.
 error-server-error-heading = Something went wrong
 error-server-error-text = Something went wrong on our side; nothing was changed. Please try again in a moment.
+error-too-many-heading = Slow down a little
+error-too-many-text = Too many tries from your connection in a short time. Nothing was changed; please wait a minute and try again.
 
 ## Dates and times
 weekday-1 = Monday

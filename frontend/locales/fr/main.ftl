@@ -23,6 +23,8 @@ error-bad-request-heading = La demande n’a pas pu être traitée
 error-bad-request-text = Un élément de la demande n’était pas celui attendu. Revenez en arrière et réessayez.
 error-server-error-heading = Un problème est survenu
 error-server-error-text = Un problème est survenu de notre côté ; rien n’a été modifié. Réessayez dans un instant.
+error-too-many-heading = Un peu de patience
+error-too-many-text = Trop de tentatives depuis votre connexion en peu de temps. Rien n’a été modifié ; attendez une minute puis réessayez.
 
 ## Dates et heures
 weekday-1 = lundi
