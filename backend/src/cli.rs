@@ -126,7 +126,11 @@ impl Server {
         let listener = socket.listen(4096)?;
         let bound = listener.local_addr()?;
         let public_url: Arc<str> = settings.public_url(bound).into();
-        let live = Arc::new(crate::live::Live::new(db.clone(), settings.live.clone()));
+        let live = Arc::new(crate::live::Live::new(
+            db.clone(),
+            settings.live.clone(),
+            &settings.safeguarding,
+        ));
         let limits = Arc::new(crate::http::ratelimit::RateLimits::new(&settings.limits));
         crate::http::ratelimit::RateLimits::spawn_janitor(&limits);
         let state = AppState {

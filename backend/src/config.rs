@@ -20,6 +20,14 @@ pub struct Settings {
     pub auth: AuthSettings,
     pub live: LiveSettings,
     pub limits: LimitSettings,
+    pub safeguarding: SafeguardingSettings,
+}
+
+/// Safeguarding defaults. See `config/default.toml`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SafeguardingSettings {
+    pub risk_words: Vec<String>,
 }
 
 /// Per-address rate limits. See `config/default.toml`.

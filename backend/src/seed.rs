@@ -209,6 +209,7 @@ async fn load_live_questions(db: &Db) -> anyhow::Result<()> {
         question_chars: 500,
         reply_chars: 280,
         questions_per_minute: 5,
+        risk_words: std::sync::Arc::from(Vec::new()),
     };
     let mut tx = db.pool.begin().await?;
     let first = store::lock_sequence(&mut tx, session_id).await?;

@@ -69,11 +69,16 @@ async fn spawn() -> TestApp {
     let settings = Settings::load_with_env(None, Vec::<(String, String)>::new()).unwrap();
     let settings_live = settings.live.clone();
     let settings_limits = settings.limits.clone();
+    let settings_safeguarding = settings.safeguarding.clone();
     let state = AppState {
         db: db.clone(),
         settings: Arc::new(settings),
         public_url: "http://localhost".into(),
-        live: Arc::new(plenary::live::Live::new(db.clone(), settings_live)),
+        live: Arc::new(plenary::live::Live::new(
+            db.clone(),
+            settings_live,
+            &settings_safeguarding,
+        )),
         limits: Arc::new(plenary::http::ratelimit::RateLimits::new(&settings_limits)),
     };
     TestApp {

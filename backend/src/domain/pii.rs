@@ -1,5 +1,10 @@
 //! Detects contact details and identifiers in what participants write, so a question holding one
 //! is held for a moderator (whatever the moderation mode) and a handle holding one is refused.
+//!
+//! Patterns cover the UN's six languages: digits of any script, e-mail addresses (also written
+//! "(at)"), links, @handles, and street addresses as people write them in English, French,
+//! Spanish, Russian, Arabic and Chinese. A configurable risk-word list adds a flag; nothing is
+//! ever deleted by it: moderators decide.
 
 use std::sync::LazyLock;
 
@@ -12,6 +17,9 @@ pub enum Finding {
     Phone,
     Link,
     SocialHandle,
+    StreetAddress,
+    /// A word or phrase from the configured risk list (`safeguarding.risk_words`).
+    RiskWord,
 }
 
 impl Finding {
@@ -22,6 +30,8 @@ impl Finding {
             Finding::Phone => "phone",
             Finding::Link => "link",
             Finding::SocialHandle => "social_handle",
+            Finding::StreetAddress => "street_address",
+            Finding::RiskWord => "risk_word",
         }
     }
 }
@@ -42,6 +52,27 @@ static SOCIAL: LazyLock<Regex> = LazyLock::new(|| {
 /// Runs of digits (any script) with the separators people put in phone numbers.
 static DIGIT_RUN: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new(r"\+?\p{Nd}[\p{Nd}\s().\-/]{5,}\p{Nd}").expect("the digit-run pattern is valid")
+});
+
+/// Street addresses: a house number next to a street word, in the UN's six languages.
+static STREET: LazyLock<Regex> = LazyLock::new(|| {
+    Regex::new(concat!(
+        r"(?i)(?:",
+        // 12 Main Street, 4b Elm Rd
+        r"\b\p{Nd}{1,5}[a-z]?\s+(?:[\p{L}'.\-]+\s+){0,3}(?:street|st|road|rd|avenue|ave|lane|ln|drive|dr|close|way|boulevard|blvd|place|crescent|terrace)\b",
+        // 5 rue de la Paix, 12 bis avenue Foch
+        r"|\b\p{Nd}{1,4}(?:\s?(?:bis|ter))?,?\s+(?:rue|avenue|boulevard|bd|chemin|allée|impasse|quai|route)\b",
+        // Calle Mayor 12, Avenida de Mayo nº 1370
+        r"|\b(?:calle|avenida|avda\.?|paseo|carrera|carretera|camino)\s+[\p{L}\s.'\-]{2,40}?,?\s*(?:n[º°o]\.?\s*)?\p{Nd}{1,5}\b",
+        // ул. Ленина, д. 5 / улица Пушкина 10
+        r"|(?:ул\.|улица|проспект|пр-т|переулок|пер\.|бульвар|шоссе)\s*[\p{L}\s.\-]{2,40}?,?\s*(?:д\.|дом)?\s*\p{Nd}{1,5}",
+        // شارع الجامعة ١٢
+        r"|(?:شارع|طريق|عمارة)\s+[\p{L}\s]{2,40}?\s*\p{Nd}{1,5}",
+        // 中山路12号
+        r"|\p{Han}{1,10}(?:路|街|道|巷|弄)\s*\p{Nd}{1,5}\s*号",
+        r")"
+    ))
+    .expect("the street-address pattern is valid")
 });
 
 /// Every kind of contact detail found in `text`, each once, in a fixed order.
@@ -65,16 +96,41 @@ pub fn detect(text: &str) -> Vec<Finding> {
     if SOCIAL.is_match(text) {
         found.push(Finding::SocialHandle);
     }
+    if STREET.is_match(text) {
+        found.push(Finding::StreetAddress);
+    }
     found
 }
 
+/// True when `text` holds one of `risk_words` (case-insensitive, on word boundaries where the
+/// script has them).
+pub fn has_risk_word(text: &str, risk_words: &[String]) -> bool {
+    let lower = text.to_lowercase();
+    risk_words.iter().any(|word| {
+        let word = word.trim().to_lowercase();
+        !word.is_empty()
+            && lower.match_indices(&word).any(|(at, _)| {
+                let before = lower[..at].chars().next_back();
+                let after = lower[at + word.len()..].chars().next();
+                let boundary = |c: Option<char>| c.is_none_or(|c| !c.is_alphanumeric());
+                // Scripts without spaces between words (Chinese) match anywhere.
+                let spaced = word.chars().all(|c| !is_han(c));
+                !spaced || (boundary(before) && boundary(after))
+            })
+    })
+}
+
+fn is_han(c: char) -> bool {
+    matches!(c, '\u{4E00}'..='\u{9FFF}' | '\u{3400}'..='\u{4DBF}')
+}
+
 /// The findings as the comma-separated list stored with a held question ("" for none).
-pub fn held_for(text: &str) -> String {
-    detect(text)
-        .iter()
-        .map(|f| f.as_str())
-        .collect::<Vec<_>>()
-        .join(",")
+pub fn held_for(text: &str, risk_words: &[String]) -> String {
+    let mut names: Vec<&str> = detect(text).iter().map(|f| f.as_str()).collect();
+    if has_risk_word(text, risk_words) {
+        names.push(Finding::RiskWord.as_str());
+    }
+    names.join(",")
 }
 
 #[cfg(test)]
@@ -93,6 +149,15 @@ mod tests {
             ("visit www.example.org", Finding::Link),
             ("go to mysite.xyz now", Finding::Link),
             ("DM me @maya_k on there", Finding::SocialHandle),
+            ("I live at 12 Station Road, come by", Finding::StreetAddress),
+            ("j'habite au 5 rue de la Paix", Finding::StreetAddress),
+            ("vivo en Calle Mayor 12, Madrid", Finding::StreetAddress),
+            ("мой адрес: ул. Ленина, д. 5", Finding::StreetAddress),
+            ("أسكن في شارع الجامعة ١٢", Finding::StreetAddress),
+            ("我住在中山路12号", Finding::StreetAddress),
+            ("écris-moi : nom (at) exemple.fr", Finding::Email),
+            ("мой номер +7 912 345-67-89", Finding::Phone),
+            ("电话 138 0013 8000", Finding::Phone),
         ];
         for (text, finding) in cases {
             assert!(
@@ -120,8 +185,31 @@ mod tests {
             "Is 1.5 billion children online a fair estimate?",
             "Can the DC-COS work with ITU on COP guidelines (2020)?",
             "Why do platforms ignore e.g. Article 8?",
+            "Should the 2 main streets of policy, safety and rights, meet?",
+            "Что делают 5 стран для защиты детей?",
+            "ما دور ١٩٣ دولة في حماية الأطفال؟",
+            "¿Qué hace la calle digital por los niños?",
+            "儿童在网上有哪些权利?",
         ] {
             assert!(detect(text).is_empty(), "{text}: {:?}", detect(text));
         }
+    }
+
+    #[test]
+    fn risk_words_flag_whole_words_only() {
+        let words = vec![
+            "snapchat".to_string(),
+            "meet me".to_string(),
+            "私聊".to_string(),
+        ];
+        assert!(has_risk_word("add me on Snapchat!", &words));
+        assert!(has_risk_word("can you MEET ME after?", &words));
+        assert!(has_risk_word("我们私聊吧", &words));
+        assert!(!has_risk_word("snapchatting is a verb now", &words));
+        assert!(!has_risk_word("we meet meaningfully", &words));
+        assert_eq!(
+            held_for("meet me at 12 Station Road", &words),
+            "street_address,risk_word"
+        );
     }
 }

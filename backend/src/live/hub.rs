@@ -22,7 +22,7 @@ use super::protocol::{AckResult, ClientFrame, ErrorCode, ServerFrame};
 use super::store::{
     self, Actor, ApplyError, Audience, EngineLimits, Refusal, StoredChange, TallyBuffer, Writer,
 };
-use crate::config::LiveSettings;
+use crate::config::{LiveSettings, SafeguardingSettings};
 use crate::store::Db;
 
 const NOT_POISONED: &str = "the hub map is never poisoned: no code panics while holding it";
@@ -171,6 +171,7 @@ impl Drop for PresenceGuard {
 pub struct Live {
     db: Db,
     pub settings: LiveSettings,
+    risk_words: Arc<[String]>,
     hubs: Arc<Mutex<HashMap<i64, Arc<Hub>>>>,
     /// Flips to true when the server shuts down; sockets close with 1001.
     shutdown: watch::Sender<bool>,
@@ -179,10 +180,11 @@ pub struct Live {
 impl Live {
     /// The live engine; on PostgreSQL it also starts listening on the bus between instances, so
     /// it must be created inside the tokio runtime.
-    pub fn new(db: Db, settings: LiveSettings) -> Live {
+    pub fn new(db: Db, settings: LiveSettings, safeguarding: &SafeguardingSettings) -> Live {
         let live = Live {
             db,
             settings,
+            risk_words: safeguarding.risk_words.clone().into(),
             hubs: Arc::default(),
             shutdown: watch::Sender::new(false),
         };
@@ -202,6 +204,7 @@ impl Live {
             question_chars: self.settings.question_max_chars,
             reply_chars: self.settings.reply_max_chars,
             questions_per_minute: self.settings.questions_per_minute,
+            risk_words: self.risk_words.clone(),
         }
     }
 
@@ -420,7 +423,7 @@ impl WriterTask {
             tx: &mut tx,
             session_id: self.session_id,
             seq: first_seq,
-            limits: self.limits,
+            limits: self.limits.clone(),
         };
         for job in batch {
             let client_id = job.frame.client_id.as_str();

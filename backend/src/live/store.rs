@@ -116,11 +116,13 @@ pub struct Applied {
 }
 
 /// Limits the engine enforces, from the configuration.
-#[derive(Debug, Clone, Copy)]
+#[derive(Debug, Clone)]
 pub struct EngineLimits {
     pub question_chars: usize,
     pub reply_chars: usize,
     pub questions_per_minute: u32,
+    /// Words that hold a question for review (`safeguarding.risk_words`).
+    pub risk_words: std::sync::Arc<[String]>,
 }
 
 impl EngineLimits {
@@ -580,7 +582,7 @@ impl Writer<'_> {
                 }
                 let text = text::clean(text, self.limits.question_chars, true)
                     .map_err(|e| text_refusal("text", e))?;
-                let held_for = crate::domain::pii::held_for(&text);
+                let held_for = crate::domain::pii::held_for(&text, &self.limits.risk_words);
                 let status = if live.state.moderation == ModerationMode::Pre || !held_for.is_empty()
                 {
                     QuestionStatus::Pending
