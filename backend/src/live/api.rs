@@ -89,7 +89,8 @@ async fn join_session(
     Json(request): Json<JoinRequest>,
 ) -> Result<(StatusCode, CookieJar, axum::Json<JoinedBody>), AppError> {
     RateLimits::check(&state.limits.join, address)?;
-    let joined = participants::join(&state.db, session_id, &request).await?;
+    let address_key = address.key().to_string();
+    let joined = participants::join_from(&state.db, session_id, &request, &address_key).await?;
     let jar = jar.add(participant_cookie(session_id, joined.token));
     Ok((
         StatusCode::CREATED,

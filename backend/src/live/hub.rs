@@ -41,6 +41,8 @@ pub struct Outgoing {
     pub for_owners: Vec<(i64, Utf8Bytes)>,
     /// Sent to audiences that get nothing else, so their sequence numbers stay continuous.
     pub skip: Option<Utf8Bytes>,
+    /// A participant whose sockets close on this change (removed by a moderator).
+    pub kick: Option<i64>,
 }
 
 impl Outgoing {
@@ -56,6 +58,7 @@ impl Outgoing {
                 .map(|(id, f)| (id, Utf8Bytes::from(f)))
                 .collect(),
             skip: needs_skip.then(|| Utf8Bytes::from(store::skip_frame(stored.seq))),
+            kick: stored.kick,
         }
     }
 
@@ -67,6 +70,7 @@ impl Outgoing {
             for_moderators: Some(bytes),
             for_owners: Vec::new(),
             skip: None,
+            kick: None,
         }
     }
 

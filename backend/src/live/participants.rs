@@ -184,6 +184,17 @@ fn text_error_message(err: TextError) -> String {
 
 /// Joins a session: checks the form, refuses look-alike handles, stores the participant.
 pub async fn join(db: &Db, session_id: i64, request: &JoinRequest) -> Result<Joined, AppError> {
+    join_from(db, session_id, request, "").await
+}
+
+/// Joins from a client address (its rate-limit key), refusing people banned from the event by
+/// handle or by address.
+pub async fn join_from(
+    db: &Db,
+    session_id: i64,
+    request: &JoinRequest,
+    address_key: &str,
+) -> Result<Joined, AppError> {
     ensure_live_session(db, session_id).await?;
     let mut fields = Vec::new();
     let handle = match Handle::parse(&request.handle) {
@@ -229,12 +240,24 @@ pub async fn join(db: &Db, session_id: i64, request: &JoinRequest) -> Result<Joi
     else {
         return Err(AppError::Validation(fields));
     };
+    let banned = sqlx::query(
+        "select 1 from event_ban b join session s on s.event_id = b.event_id where s.session_id = $1 \
+         and (b.handle_key = $2 or (b.address_key <> '' and b.address_key = $3))",
+    )
+    .bind(session_id)
+    .bind(&handle.key)
+    .bind(address_key)
+    .fetch_optional(&db.pool)
+    .await?;
+    if banned.is_some() {
+        return Err(AppError::Forbidden);
+    }
     let token = new_token();
     let at = now();
     let inserted = sqlx::query(
         "insert into participant (session_id, token_hash, handle, handle_key, age_band, attendance, \
-         stakeholder_group, regional_group, accepted_code_of_conduct_at, created_at) \
-         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9) returning participant_id",
+         stakeholder_group, regional_group, accepted_code_of_conduct_at, created_at, address_key) \
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10) returning participant_id",
     )
     .bind(session_id)
     .bind(token_hash(&token))
@@ -245,6 +268,7 @@ pub async fn join(db: &Db, session_id: i64, request: &JoinRequest) -> Result<Joi
     .bind(stakeholder_group)
     .bind(regional_group)
     .bind(at)
+    .bind(address_key)
     .fetch_one(&db.pool)
     .await;
     match inserted {
@@ -268,7 +292,8 @@ pub async fn participant_for_token(
     token: &str,
 ) -> Result<Option<ParticipantRef>, AppError> {
     Ok(sqlx::query(
-        "select participant_id, handle from participant where token_hash = $1 and session_id = $2",
+        "select participant_id, handle from participant where token_hash = $1 and session_id = $2 \
+         and removed_at is null",
     )
     .bind(token_hash(token))
     .bind(session_id)

@@ -113,6 +113,21 @@ pub enum Command {
     Backstage {
         text: String,
     },
+    /// Stop (`true`) or resume all participant activity: no questions, votes or raised hands.
+    Suspend {
+        suspended: bool,
+    },
+    /// Remove a participant from the session (their open questions are dismissed and their
+    /// sockets closed); with `ban`, also from every session of the event.
+    RemoveParticipant {
+        participant_id: i64,
+        #[serde(default)]
+        ban: bool,
+    },
+    /// Set the session's safeguarding level (organizers only).
+    SetSafeguarding {
+        level: SafeguardingLevel,
+    },
 }
 
 impl Command {
@@ -154,6 +169,9 @@ impl Command {
             Command::SkipSpeaker { .. } => "skip_speaker",
             Command::ClearFloor => "clear_floor",
             Command::Backstage { .. } => "backstage",
+            Command::Suspend { .. } => "suspend",
+            Command::RemoveParticipant { .. } => "remove_participant",
+            Command::SetSafeguarding { .. } => "set_safeguarding",
         }
     }
 }
@@ -313,6 +331,8 @@ pub enum ErrorCode {
     /// Text missing, too long, or with characters that are not allowed.
     InvalidText,
     RateLimited,
+    /// A moderator has suspended participant activity in this session.
+    Suspended,
     /// Too many commands waiting for their acknowledgement on this connection.
     TooManyInFlight,
     /// The server could not store the change; nothing was acknowledged. Retry with the same id.
@@ -392,6 +412,21 @@ pub struct LiveState {
     pub floor_order: FloorOrder,
     /// The question on the presenter screen.
     pub on_screen: Option<i64>,
+    #[serde(default)]
+    pub safeguarding: SafeguardingLevel,
+    /// All participant activity is stopped by a moderator.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub suspended: bool,
+}
+
+/// How a session protects its participants.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SafeguardingLevel {
+    #[default]
+    Standard,
+    /// Young participants: always pre-moderated, handles hidden from other participants.
+    Youth,
 }
 
 /// The floor queue as one audience may see it.
@@ -495,6 +530,8 @@ pub mod close {
     pub const FELL_BEHIND: u16 = 4008;
     /// No pong within the timeout.
     pub const TIMED_OUT: u16 = 4000;
+    /// A moderator removed this participant from the session.
+    pub const REMOVED: u16 = 4003;
 }
 
 #[cfg(test)]

@@ -346,28 +346,41 @@ async fn run(ws: WebSocket, state: AppState, hub: Arc<Hub>, conn: Connection, si
             received = ring.recv() => {
                 match received {
                     Ok(out) => {
-                        if socket.feed_outgoing(&out, conn.audience).await.is_err() {
-                            break;
-                        }
-                        // Drain what else is waiting and flush once: one write for many frames.
-                        let mut fed = 1;
+                        // Feed this change and whatever else waits, then flush once: one write
+                        // for many frames.
+                        let me = match conn.audience {
+                            Audience::Participant(id) => Some(id),
+                            _ => None,
+                        };
+                        let mut next = Some(out);
+                        let mut fed = 0;
+                        let mut failed = false;
+                        let mut kicked = false;
                         let mut lagged = false;
-                        while fed < MAX_FRAMES_PER_FLUSH {
+                        while let Some(out) = next.take() {
+                            if socket.feed_outgoing(&out, conn.audience).await.is_err() {
+                                failed = true;
+                                break;
+                            }
+                            if me.is_some() && out.kick == me {
+                                kicked = true;
+                                break;
+                            }
+                            fed += 1;
+                            if fed >= MAX_FRAMES_PER_FLUSH {
+                                break;
+                            }
                             match ring.try_recv() {
-                                Ok(out) => {
-                                    if socket.feed_outgoing(&out, conn.audience).await.is_err() {
-                                        break;
-                                    }
-                                    fed += 1;
-                                }
-                                Err(tokio::sync::broadcast::error::TryRecvError::Lagged(_)) => {
-                                    lagged = true;
-                                    break;
-                                }
-                                Err(_) => break,
+                                Ok(out) => next = Some(out),
+                                Err(tokio::sync::broadcast::error::TryRecvError::Lagged(_)) => lagged = true,
+                                Err(_) => {}
                             }
                         }
-                        if socket.flush().await.is_err() {
+                        if failed || socket.flush().await.is_err() {
+                            break;
+                        }
+                        if kicked {
+                            socket.close(close::REMOVED, "removed by a moderator".into()).await;
                             break;
                         }
                         if lagged {

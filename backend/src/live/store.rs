@@ -12,8 +12,8 @@ use sqlx::{Any, Row, Transaction};
 
 use super::protocol::{
     AckResult, BackstageNote, Command, Disposition, ErrorCode, FloorEntryView, FloorOrder,
-    FloorView, Limits, LiveState, ModerationMode, Notice, QaState, QuestionView, Role, ServerFrame,
-    Snapshot, Tally, You,
+    FloorView, Limits, LiveState, ModerationMode, Notice, QaState, QuestionView, Role,
+    SafeguardingLevel, ServerFrame, Snapshot, Tally, You,
 };
 use crate::domain::floor::{Speaker, balanced_order};
 use crate::domain::qa::{self, DismissReason, QuestionStatus, Transition};
@@ -99,6 +99,8 @@ pub struct Change {
     pub for_all: Option<ServerFrame>,
     pub for_moderators: Option<ServerFrame>,
     pub for_owners: Vec<(i64, ServerFrame)>,
+    /// A participant whose sockets must close now (removed by a moderator); not stored.
+    pub kick: Option<i64>,
 }
 
 impl Change {
@@ -161,12 +163,16 @@ struct QuestionRow {
     created_at: i64,
     answered_at: Option<i64>,
     merged_count: i64,
+    /// The session is at the youth safeguarding level: handles are hidden from other participants.
+    youth: bool,
 }
 
 const QUESTION_COLUMNS: &str = "q.question_id, q.participant_id, p.handle, q.text, q.anonymous, \
     q.status, q.dismiss_reason, q.merged_into, q.held_for, q.label, q.pinned, q.reply, q.edited, \
     q.votes, q.created_at, q.answered_at, \
-    (select count(*) from question m where m.merged_into = q.question_id) as merged_count";
+    (select count(*) from question m where m.merged_into = q.question_id) as merged_count, \
+    (select case when l.safeguarding_level = 'youth' then 1 else 0 end from live_session l \
+     where l.session_id = q.session_id) as youth";
 
 fn question_from_row(row: &AnyRow) -> Result<QuestionRow, sqlx::Error> {
     let status: String = row.try_get(5)?;
@@ -192,6 +198,7 @@ fn question_from_row(row: &AnyRow) -> Result<QuestionRow, sqlx::Error> {
         created_at: row.try_get(14)?,
         answered_at: row.try_get(15)?,
         merged_count: row.try_get(16)?,
+        youth: row.try_get::<Option<i64>, _>(17)?.unwrap_or(0) != 0,
     })
 }
 
@@ -216,7 +223,11 @@ enum View {
 
 impl QuestionRow {
     fn view(&self, view: View) -> QuestionView {
-        let show_handle = view == View::Moderator || !self.anonymous;
+        let show_handle = match view {
+            View::Moderator => true,
+            View::Owner => !self.anonymous,
+            View::Public => !self.anonymous && !self.youth,
+        };
         let private = view != View::Public;
         QuestionView {
             question_id: self.question_id,
@@ -282,6 +293,7 @@ impl QuestionRow {
                     notice,
                 },
             )],
+            kick: None,
         }
     }
 }
@@ -327,8 +339,8 @@ where
     E: sqlx::Executor<'e, Database = Any>,
 {
     let row = sqlx::query(
-        "select qa_state, moderation, floor_order, on_screen_question_id, last_seq \
-         from live_session where session_id = $1",
+        "select qa_state, moderation, floor_order, on_screen_question_id, last_seq, \
+         safeguarding_level, suspended from live_session where session_id = $1",
     )
     .bind(session_id)
     .fetch_optional(executor)
@@ -340,6 +352,8 @@ where
                 moderation: parse_word(row.try_get(1)?, "live_session.moderation")?,
                 floor_order: parse_word(row.try_get(2)?, "live_session.floor_order")?,
                 on_screen: row.try_get(3)?,
+                safeguarding: parse_word(row.try_get(5)?, "live_session.safeguarding_level")?,
+                suspended: row.try_get::<i64, _>(6)? != 0,
             },
             last_seq: row.try_get(4)?,
         })
@@ -476,6 +490,7 @@ async fn floor_change(
             floor: floor.view(Audience::Moderator),
         }),
         for_owners: Vec::new(),
+        kick: None,
     })
 }
 
@@ -487,6 +502,7 @@ fn state_change(seq: i64, state: LiveState) -> Change {
         for_all: Some(frame.clone()),
         for_moderators: Some(frame),
         for_owners: Vec::new(),
+        kick: None,
     }
 }
 
@@ -530,7 +546,8 @@ impl Writer<'_> {
                     );
                 }
                 let found = sqlx::query(
-                    "select 1 from participant where participant_id = $1 and session_id = $2",
+                    "select 1 from participant where participant_id = $1 and session_id = $2 \
+                     and removed_at is null",
                 )
                 .bind(participant_id)
                 .bind(self.session_id)
@@ -573,6 +590,17 @@ impl Writer<'_> {
         command: &Command,
     ) -> Result<Applied, ApplyError> {
         let live = self.live().await?;
+        let acts = matches!(
+            command,
+            Command::Ask { .. } | Command::Vote { .. } | Command::RaiseHand
+        );
+        if live.state.suspended && acts {
+            return Err(Refusal::new(
+                ErrorCode::Suspended,
+                "the moderators have paused participation for a moment",
+            )
+            .into());
+        }
         match command {
             Command::Ask { text, anonymous } => {
                 if live.state.qa_state != QaState::Open {
@@ -689,6 +717,7 @@ impl Writer<'_> {
                         for_all: Some(frame.clone()),
                         for_moderators: Some(frame),
                         for_owners: vec![],
+                        kick: None,
                     }],
                 })
             }
@@ -1011,6 +1040,15 @@ impl Writer<'_> {
                 .await
             }
             Command::SetModeration { mode } => {
+                if *mode == ModerationMode::Post
+                    && live.state.safeguarding == SafeguardingLevel::Youth
+                {
+                    return Err(Refusal::new(
+                        ErrorCode::InvalidState,
+                        "youth sessions are always pre-moderated",
+                    )
+                    .into());
+                }
                 self.set_state(
                     "moderation",
                     word(mode),
@@ -1087,6 +1125,37 @@ impl Writer<'_> {
                     changes,
                 })
             }
+            Command::Suspend { suspended } => {
+                if live.state.suspended == *suspended {
+                    return Ok(Applied::default());
+                }
+                sqlx::query("update live_session set suspended = $1 where session_id = $2")
+                    .bind(i64::from(*suspended))
+                    .bind(self.session_id)
+                    .execute(&mut **self.tx)
+                    .await?;
+                let seq = self.next_seq();
+                Ok(Applied {
+                    result: AckResult::default(),
+                    changes: vec![state_change(
+                        seq,
+                        LiveState {
+                            suspended: *suspended,
+                            ..live.state
+                        },
+                    )],
+                })
+            }
+            Command::RemoveParticipant {
+                participant_id,
+                ban,
+            } => {
+                self.remove_participant(staff_id, *participant_id, *ban, live)
+                    .await
+            }
+            Command::SetSafeguarding { level } => {
+                self.set_safeguarding(staff_id, *level, live).await
+            }
             Command::Backstage { text } => {
                 let text = text::clean(text, self.limits.reply_chars, true)
                     .map_err(|e| text_refusal("text", e))?;
@@ -1118,11 +1187,171 @@ impl Writer<'_> {
                             note: BackstageNote { author, text, at },
                         }),
                         for_owners: vec![],
+                        kick: None,
                     }],
                 })
             }
             _ => Err(Refusal::new(ErrorCode::Forbidden, "this is a participant's command").into()),
         }
+    }
+
+    async fn remove_participant(
+        &mut self,
+        staff_id: i64,
+        participant_id: i64,
+        ban: bool,
+        live: LiveRow,
+    ) -> Result<Applied, ApplyError> {
+        let row = sqlx::query(
+            "select p.handle_key, p.address_key, p.removed_at, s.event_id from participant p \
+             join session s on s.session_id = p.session_id where p.participant_id = $1 and p.session_id = $2",
+        )
+        .bind(participant_id)
+        .bind(self.session_id)
+        .fetch_optional(&mut **self.tx)
+        .await?
+        .ok_or_else(|| not_found("participant"))?;
+        let handle_key: String = row.try_get(0)?;
+        let address_key: String = row.try_get(1)?;
+        let already: Option<i64> = row.try_get(2)?;
+        let event_id: i64 = row.try_get(3)?;
+        let at = now();
+        if ban {
+            sqlx::query(
+                "insert into event_ban (event_id, handle_key, address_key, staff_id, created_at) \
+                 values ($1, $2, $3, $4, $5)",
+            )
+            .bind(event_id)
+            .bind(handle_key)
+            .bind(address_key)
+            .bind(staff_id)
+            .bind(at)
+            .execute(&mut **self.tx)
+            .await?;
+        }
+        let mut changes = Vec::new();
+        if already.is_none() {
+            sqlx::query("update participant set removed_at = $1 where participant_id = $2")
+                .bind(at)
+                .bind(participant_id)
+                .execute(&mut **self.tx)
+                .await?;
+            // Whatever they asked stops being visible; the reason tells them why.
+            let open: Vec<i64> = sqlx::query(
+                "select question_id from question where participant_id = $1 \
+                 and status in ('pending', 'approved', 'answered') order by question_id",
+            )
+            .bind(participant_id)
+            .fetch_all(&mut **self.tx)
+            .await?
+            .iter()
+            .map(|r| r.try_get(0))
+            .collect::<Result<_, _>>()?;
+            for question_id in open {
+                let q = self.question(question_id).await?;
+                let live = self.live().await?;
+                let applied = self
+                    .transition(
+                        q,
+                        Transition::Dismiss,
+                        Some(DismissReason::BreaksCodeOfConduct),
+                        live,
+                    )
+                    .await?;
+                changes.extend(applied.changes);
+            }
+            let floor = sqlx::query(
+                "update floor_entry set status = case when status = 'called' then 'spoke' else 'withdrawn' end \
+                 where participant_id = $1 and status in ('waiting', 'called')",
+            )
+            .bind(participant_id)
+            .execute(&mut **self.tx)
+            .await?
+            .rows_affected();
+            if floor > 0 {
+                let seq = self.next_seq();
+                changes.push(floor_change(self.tx, self.session_id, seq).await?);
+            }
+            let seq = self.next_seq();
+            changes.push(Change {
+                seq,
+                kind: "remove_participant",
+                for_all: None,
+                for_moderators: None,
+                for_owners: vec![],
+                kick: Some(participant_id),
+            });
+        }
+        let _ = live;
+        Ok(Applied {
+            result: AckResult::default(),
+            changes,
+        })
+    }
+
+    async fn set_safeguarding(
+        &mut self,
+        staff_id: i64,
+        level: SafeguardingLevel,
+        live: LiveRow,
+    ) -> Result<Applied, ApplyError> {
+        let role: String = sqlx::query("select role from staff where staff_id = $1")
+            .bind(staff_id)
+            .fetch_one(&mut **self.tx)
+            .await?
+            .try_get(0)?;
+        if role != crate::domain::schedule::StaffRole::Organizer.as_str() {
+            return Err(Refusal::new(
+                ErrorCode::Forbidden,
+                "only organizers set a session's safeguarding level",
+            )
+            .into());
+        }
+        if live.state.safeguarding == level {
+            return Ok(Applied::default());
+        }
+        let moderation = if level == SafeguardingLevel::Youth {
+            ModerationMode::Pre
+        } else {
+            live.state.moderation
+        };
+        sqlx::query(
+            "update live_session set safeguarding_level = $1, moderation = $2 where session_id = $3",
+        )
+        .bind(word(level))
+        .bind(word(moderation))
+        .bind(self.session_id)
+        .execute(&mut **self.tx)
+        .await?;
+        let seq = self.next_seq();
+        let mut changes = vec![state_change(
+            seq,
+            LiveState {
+                safeguarding: level,
+                moderation,
+                ..live.state
+            },
+        )];
+        // Handles appear or disappear for other participants: send the visible questions again.
+        let public: Vec<i64> = sqlx::query(
+            "select question_id from question where session_id = $1 and status in ('approved', 'answered') \
+             order by question_id",
+        )
+        .bind(self.session_id)
+        .fetch_all(&mut **self.tx)
+        .await?
+        .iter()
+        .map(|r| r.try_get(0))
+        .collect::<Result<_, _>>()?;
+        for question_id in public {
+            let q = self.question(question_id).await?;
+            let seq = self.next_seq();
+            changes.push(q.change(seq, "set_safeguarding", true, None));
+        }
+        Ok(Applied {
+            result: AckResult::default(),
+            changes,
+        })
     }
 
     async fn set_state(
@@ -1428,6 +1657,24 @@ pub fn audit_entry(
         ),
         Command::ClearFloor => ("clear_floor", session, String::new()),
         Command::Backstage { .. } => ("backstage_note", session, String::new()),
+        Command::Suspend { suspended } => (
+            if *suspended { "suspend" } else { "resume" },
+            session,
+            String::new(),
+        ),
+        Command::RemoveParticipant {
+            participant_id,
+            ban,
+        } => (
+            if *ban {
+                "remove_and_ban"
+            } else {
+                "remove_participant"
+            },
+            format!("participant:{participant_id}"),
+            String::new(),
+        ),
+        Command::SetSafeguarding { level } => ("set_safeguarding", session, word(level)),
         Command::Ask { .. }
         | Command::Vote { .. }
         | Command::Withdraw { .. }
@@ -1465,6 +1712,9 @@ pub struct StoredChange {
     pub for_all: Option<String>,
     pub for_moderators: Option<String>,
     pub for_owners: Vec<(i64, String)>,
+    /// A participant whose sockets must close now (never stored: a removed participant's
+    /// cookie no longer opens a socket anyway).
+    pub kick: Option<i64>,
 }
 
 fn to_json(frame: &ServerFrame) -> Result<String, sqlx::Error> {
@@ -1487,6 +1737,7 @@ pub async fn record_change(
             .iter()
             .map(|(id, f)| Ok((*id, to_json(f)?)))
             .collect::<Result<_, sqlx::Error>>()?,
+        kick: change.kick,
     };
     let owners = if stored.for_owners.is_empty() {
         None
@@ -1788,6 +2039,7 @@ fn stored_from_row(row: &AnyRow) -> Result<StoredChange, sqlx::Error> {
             }
             None => vec![],
         },
+        kick: None,
     })
 }
 

@@ -23,3 +23,4 @@ mod live_client;
 mod live_props;
 mod pages_browser;
 mod programme;
+mod safeguarding;
