@@ -38,6 +38,7 @@ pub struct LimitSettings {
     pub join_code_lookups_per_minute_per_address: u32,
     pub logins_per_minute_per_address: u32,
     pub questions_per_minute_per_address: u32,
+    pub reports_per_minute_per_address: u32,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -211,6 +212,10 @@ impl Settings {
             (
                 "limits.questions_per_minute_per_address",
                 self.limits.questions_per_minute_per_address as u64,
+            ),
+            (
+                "limits.reports_per_minute_per_address",
+                self.limits.reports_per_minute_per_address as u64,
             ),
         ];
         for (key, value) in positive {

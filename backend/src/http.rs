@@ -36,6 +36,7 @@ pub struct AppState {
 pub fn app(state: AppState) -> Router {
     let (api_router, openapi) = api::router()
         .merge(crate::live::api::router())
+        .merge(crate::live::reports::router())
         .split_for_parts();
     let openapi = Arc::new(openapi);
     Router::new()

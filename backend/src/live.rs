@@ -15,6 +15,8 @@ pub mod hub;
 pub mod participants;
 /// The frames, as serde tagged enums shared with the load test and the docs.
 pub mod protocol;
+/// Reports on questions, their triage by the safeguarding contact, and the reporter's view.
+pub mod reports;
 /// One task per websocket: handshake checks, reads, acknowledgements, fan-out, pings.
 pub mod socket;
 /// Applying commands in the write transaction; snapshots and replays.

@@ -66,6 +66,8 @@ pub struct RateLimits {
     pub login: DefaultKeyedRateLimiter<IpAddr>,
     /// Questions from all participants behind one address.
     pub ask: DefaultKeyedRateLimiter<IpAddr>,
+    /// Reports of questions.
+    pub report: DefaultKeyedRateLimiter<IpAddr>,
 }
 
 impl RateLimits {
@@ -78,6 +80,7 @@ impl RateLimits {
             )),
             login: RateLimiter::keyed(per_minute(settings.logins_per_minute_per_address)),
             ask: RateLimiter::keyed(per_minute(settings.questions_per_minute_per_address)),
+            report: RateLimiter::keyed(per_minute(settings.reports_per_minute_per_address)),
         }
     }
 
@@ -96,7 +99,13 @@ impl RateLimits {
 
     /// Forgets addresses whose buckets are full again, so memory follows recent clients only.
     pub fn forget_idle(&self) {
-        for limiter in [&self.join, &self.join_code, &self.login, &self.ask] {
+        for limiter in [
+            &self.join,
+            &self.join_code,
+            &self.login,
+            &self.ask,
+            &self.report,
+        ] {
             limiter.retain_recent();
             limiter.shrink_to_fit();
         }
@@ -141,6 +150,7 @@ mod tests {
             join_code_lookups_per_minute_per_address: 20,
             logins_per_minute_per_address: 10,
             questions_per_minute_per_address: 120,
+            reports_per_minute_per_address: 10,
         });
         let me = ClientAddress("198.51.100.4".parse().unwrap());
         for _ in 0..20 {

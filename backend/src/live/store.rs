@@ -1683,6 +1683,29 @@ pub fn audit_entry(
     }
 }
 
+/// Appends to the audit log outside the live writer (reports and their triage).
+pub async fn audit_plain(
+    db: &Db,
+    session_id: i64,
+    actor: &str,
+    action: &str,
+    target: &str,
+    reason: &str,
+) -> Result<(), sqlx::Error> {
+    sqlx::query(
+        "insert into audit_log (at, actor, action, target, reason, session_id) values ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(now())
+    .bind(actor)
+    .bind(action)
+    .bind(target)
+    .bind(reason)
+    .bind(session_id)
+    .execute(&db.pool)
+    .await?;
+    Ok(())
+}
+
 /// Appends to the audit log (in the transaction of the change it records).
 pub async fn audit(
     tx: &mut Transaction<'static, Any>,

@@ -89,6 +89,11 @@ async fn the_openapi_document_lists_every_api_route(app: TestApp) {
         ("/api/sessions/{session_id}/moderators", "get"),
         ("/api/sessions/{session_id}/moderators", "put"),
         ("/api/sessions/{session_id}/audit", "get"),
+        ("/api/sessions/{session_id}/live/reports", "post"),
+        ("/api/sessions/{session_id}/live/reports/mine", "get"),
+        ("/api/reports", "get"),
+        ("/api/reports/{report_id}", "put"),
+        ("/api/sessions/{session_id}/safeguarding-contact", "put"),
     ];
     let paths = doc["paths"]
         .as_object()

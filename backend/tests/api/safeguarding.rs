@@ -13,6 +13,7 @@ both!(
     a_youth_session_is_always_pre_moderated_and_hides_handles,
     one_click_suspends_all_participant_activity,
     a_removed_participant_is_disconnected_and_a_banned_one_cannot_rejoin,
+    reports_reach_the_safeguarding_contact_and_the_reporter_follows_them,
 );
 
 async fn a_youth_session_is_always_pre_moderated_and_hides_handles(app: TestApp) {
@@ -281,4 +282,148 @@ async fn a_removed_participant_is_disconnected_and_a_banned_one_cannot_rejoin(ap
         .await
         .expect_status(StatusCode::OK);
     assert_eq!(log.body[0]["action"], "remove_and_ban");
+}
+
+async fn reports_reach_the_safeguarding_contact_and_the_reporter_follows_them(app: TestApp) {
+    let org = app.organizer().await;
+    let session_id = app.live_session(&org).await;
+    let mut organizer = LiveClient::connect(&app, session_id, org.cookie_header().as_deref()).await;
+    let asker = app.join(session_id, "Asker").await;
+    let mut asker_ws = LiveClient::connect(&app, session_id, Some(&asker.cookie)).await;
+    let q = acked(
+        &asker_ws
+            .command(Command::Ask {
+                text: "Words someone finds hurtful".into(),
+                anonymous: false,
+            })
+            .await,
+    )
+    .1
+    .question_id
+    .unwrap();
+    acked(&organizer.command(Command::Approve { question_id: q }).await);
+    let reporter = app.join(session_id, "Reporter").await;
+    let as_reporter = |path: &str, body: serde_json::Value| {
+        let client = app.anonymous();
+        let request = client
+            .request(reqwest::Method::POST, path)
+            .header("cookie", reporter.cookie.clone())
+            .json(&body);
+        async move { client.send(request).await }
+    };
+    let reports = format!("/api/sessions/{session_id}/live/reports");
+    let first = as_reporter(
+        &reports,
+        json!({"question_id": q, "category": "bullying", "note": "unkind to a speaker"}),
+    )
+    .await;
+    assert_eq!(first.status, StatusCode::CREATED, "{}", first.text);
+    let again = as_reporter(&reports, json!({"question_id": q, "category": "bullying"})).await;
+    assert_eq!(again.status, StatusCode::CONFLICT);
+    let csam = as_reporter(
+        &reports,
+        json!({"question_id": q, "category": "csam", "note": "this note must not be kept"}),
+    )
+    .await;
+    assert_eq!(
+        csam.status,
+        StatusCode::CONFLICT,
+        "one open report per question and reporter"
+    );
+    // Not joined: no report.
+    app.anonymous()
+        .post_json(&reports, &json!({"question_id": q, "category": "spam"}))
+        .await
+        .expect_error(StatusCode::UNAUTHORIZED, "unauthorized");
+
+    // A second participant files the CSAM report: nothing of the note is stored.
+    let second = app.join(session_id, "Second").await;
+    let client = app.anonymous();
+    let csam = client.send(client.request(reqwest::Method::POST, &reports)
+        .header("cookie", second.cookie.clone())
+        .json(&json!({"question_id": q, "category": "csam", "note": "this note must not be kept"}))).await;
+    assert_eq!(csam.status, StatusCode::CREATED, "{}", csam.text);
+    let notes: Vec<String> = sqlx::query_scalar("select note from report order by report_id")
+        .fetch_all(&app.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(
+        notes,
+        vec!["unkind to a speaker".to_string(), String::new()]
+    );
+
+    // The session's safeguarding contact (a moderator account) triages; other staff see nothing.
+    let contact = app.moderator().await;
+    let contact_id: i64 =
+        sqlx::query_scalar("select max(staff_id) from staff where role = 'moderator'")
+            .fetch_one(&app.db.pool)
+            .await
+            .unwrap();
+    let outsider = app.moderator().await;
+    org.put_json(
+        &format!("/api/sessions/{session_id}/safeguarding-contact"),
+        &json!({"staff_id": contact_id}),
+    )
+    .await
+    .expect_status(StatusCode::OK);
+    let queue = contact
+        .get("/api/reports?status=open")
+        .await
+        .expect_status(StatusCode::OK);
+    let queue = queue.body.as_array().unwrap().clone();
+    assert_eq!(queue.len(), 2);
+    let csam_entry = queue.iter().find(|r| r["category"] == "csam").unwrap();
+    assert!(
+        csam_entry["question_text"].is_null(),
+        "CSAM reports never show the content"
+    );
+    assert!(
+        csam_entry["advice"]
+            .as_str()
+            .unwrap()
+            .contains("national hotline")
+    );
+    let bullying = queue.iter().find(|r| r["category"] == "bullying").unwrap();
+    assert_eq!(bullying["question_text"], "Words someone finds hurtful");
+    assert_eq!(
+        outsider
+            .get("/api/reports")
+            .await
+            .expect_status(StatusCode::OK)
+            .body,
+        json!([])
+    );
+    let id = bullying["report_id"].as_i64().unwrap();
+    outsider
+        .put_json(&format!("/api/reports/{id}"), &json!({"status": "closed"}))
+        .await
+        .expect_status(StatusCode::NOT_FOUND);
+    contact
+        .put_json(
+            &format!("/api/reports/{id}"),
+            &json!({"status": "in_review"}),
+        )
+        .await
+        .expect_status(StatusCode::OK);
+
+    // The reporter sees where their report stands.
+    let client = app.anonymous();
+    let mine = client
+        .send(
+            client
+                .request(reqwest::Method::GET, &format!("{reports}/mine"))
+                .header("cookie", reporter.cookie.clone()),
+        )
+        .await;
+    assert_eq!(mine.body[0]["status"], "in_review");
+    assert_eq!(mine.body.as_array().unwrap().len(), 1);
+    let log = org
+        .get(&format!("/api/sessions/{session_id}/audit"))
+        .await
+        .expect_status(StatusCode::OK);
+    assert_eq!(log.body[0]["action"], "triage_report");
+    assert!(
+        !log.text.contains("unkind"),
+        "the audit log holds no report notes"
+    );
 }
