@@ -37,6 +37,7 @@ pub fn app(state: AppState) -> Router {
     let (api_router, openapi) = api::router()
         .merge(crate::live::api::router())
         .merge(crate::live::reports::router())
+        .merge(crate::live::privacy::router())
         .split_for_parts();
     let openapi = Arc::new(openapi);
     Router::new()

@@ -13,6 +13,8 @@ pub mod bus;
 pub mod hub;
 /// Participants, moderators and join codes.
 pub mod participants;
+/// Participants' data rights: export and erasure with the personal data key.
+pub mod privacy;
 /// The frames, as serde tagged enums shared with the load test and the docs.
 pub mod protocol;
 /// Reports on questions, their triage by the safeguarding contact, and the reporter's view.

@@ -72,6 +72,9 @@ async fn get_live_session(
 pub struct JoinedBody {
     pub participant_id: i64,
     pub handle: String,
+    /// The personal data key: keep it to see, download or erase what you wrote
+    /// (`POST /api/my-data`, `POST /api/my-data/erase`). Shown only here.
+    pub data_key: String,
     /// The websocket to connect to (the join cookie authenticates it).
     pub socket_path: String,
 }
@@ -98,6 +101,7 @@ async fn join_session(
         axum::Json(JoinedBody {
             participant_id: joined.participant_id,
             handle: joined.handle,
+            data_key: joined.data_key,
             socket_path: format!("/live/sessions/{session_id}/socket"),
         }),
     ))

@@ -42,7 +42,7 @@ pub struct Outgoing {
     /// Sent to audiences that get nothing else, so their sequence numbers stay continuous.
     pub skip: Option<Utf8Bytes>,
     /// A participant whose sockets close on this change (removed by a moderator).
-    pub kick: Option<i64>,
+    pub kick: Option<(i64, u16)>,
 }
 
 impl Outgoing {
@@ -339,6 +339,19 @@ impl WriterTask {
     async fn commit_batch(&mut self, batch: Vec<Job>) {
         match self.try_commit(&batch).await {
             Ok(outcomes) => {
+                let erased = batch
+                    .iter()
+                    .any(|job| matches!(job.frame.command, super::protocol::Command::EraseMyData));
+                if erased && self.db.backend == crate::store::Backend::Sqlite {
+                    // secure_delete zeroed the old text in the database file; the write-ahead
+                    // log still holds page images with it until it is checkpointed and emptied.
+                    if let Err(e) = sqlx::query("pragma wal_checkpoint(truncate)")
+                        .fetch_optional(&self.db.pool)
+                        .await
+                    {
+                        tracing::error!(error = %e, "checkpoint after an erasure failed");
+                    }
+                }
                 let mut sends = Vec::new();
                 for (job, outcome) in batch.into_iter().zip(outcomes) {
                     match outcome {

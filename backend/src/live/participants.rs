@@ -71,6 +71,8 @@ pub struct Joined {
     pub participant_id: i64,
     pub handle: String,
     pub token: String,
+    /// The personal data key, shown once: it opens the export and erasure of what they wrote.
+    pub data_key: String,
 }
 
 /// The live side of a programme session, as pages and the API show it.
@@ -253,11 +255,12 @@ pub async fn join_from(
         return Err(AppError::Forbidden);
     }
     let token = new_token();
+    let data_key = new_token();
     let at = now();
     let inserted = sqlx::query(
         "insert into participant (session_id, token_hash, handle, handle_key, age_band, attendance, \
-         stakeholder_group, regional_group, accepted_code_of_conduct_at, created_at, address_key) \
-         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10) returning participant_id",
+         stakeholder_group, regional_group, accepted_code_of_conduct_at, created_at, address_key, data_key_hash) \
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10, $11) returning participant_id",
     )
     .bind(session_id)
     .bind(token_hash(&token))
@@ -269,6 +272,7 @@ pub async fn join_from(
     .bind(regional_group)
     .bind(at)
     .bind(address_key)
+    .bind(token_hash(&data_key))
     .fetch_one(&db.pool)
     .await;
     match inserted {
@@ -276,6 +280,7 @@ pub async fn join_from(
             participant_id: row.get(0),
             handle: handle.text,
             token,
+            data_key,
         }),
         Err(e) if is_unique_violation(&e) => Err(AppError::field(
             "handle",

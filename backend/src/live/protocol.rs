@@ -43,6 +43,9 @@ pub enum Command {
     RaiseHand,
     /// Leave the floor queue (participants).
     LowerHand,
+    /// Erase everything this participant wrote in the session (participants). Their questions
+    /// become content-free tombstones, their votes are withdrawn and their sockets close (4004).
+    EraseMyData,
 
     /// Make a pending (or dismissed) question visible.
     Approve {
@@ -140,6 +143,7 @@ impl Command {
                 | Command::Withdraw { .. }
                 | Command::RaiseHand
                 | Command::LowerHand
+                | Command::EraseMyData
         )
     }
 
@@ -151,6 +155,7 @@ impl Command {
             Command::Withdraw { .. } => "withdraw",
             Command::RaiseHand => "raise_hand",
             Command::LowerHand => "lower_hand",
+            Command::EraseMyData => "erase_my_data",
             Command::Approve { .. } => "approve",
             Command::Dismiss { .. } => "dismiss",
             Command::MarkAnswered { .. } => "mark_answered",
@@ -532,6 +537,8 @@ pub mod close {
     pub const TIMED_OUT: u16 = 4000;
     /// A moderator removed this participant from the session.
     pub const REMOVED: u16 = 4003;
+    /// The participant erased their data; their join no longer exists.
+    pub const ERASED: u16 = 4004;
 }
 
 #[cfg(test)]

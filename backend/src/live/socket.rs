@@ -355,16 +355,18 @@ async fn run(ws: WebSocket, state: AppState, hub: Arc<Hub>, conn: Connection, si
                         let mut next = Some(out);
                         let mut fed = 0;
                         let mut failed = false;
-                        let mut kicked = false;
+                        let mut kicked = None;
                         let mut lagged = false;
                         while let Some(out) = next.take() {
                             if socket.feed_outgoing(&out, conn.audience).await.is_err() {
                                 failed = true;
                                 break;
                             }
-                            if me.is_some() && out.kick == me {
-                                kicked = true;
-                                break;
+                            if let Some((who, code)) = out.kick {
+                                if Some(who) == me {
+                                    kicked = Some(code);
+                                    break;
+                                }
                             }
                             fed += 1;
                             if fed >= MAX_FRAMES_PER_FLUSH {
@@ -379,8 +381,9 @@ async fn run(ws: WebSocket, state: AppState, hub: Arc<Hub>, conn: Connection, si
                         if failed || socket.flush().await.is_err() {
                             break;
                         }
-                        if kicked {
-                            socket.close(close::REMOVED, "removed by a moderator".into()).await;
+                        if let Some(code) = kicked {
+                            let reason = if code == close::ERASED { "your data was erased" } else { "removed by a moderator" };
+                            socket.close(code, reason.into()).await;
                             break;
                         }
                         if lagged {

@@ -100,7 +100,9 @@ pub struct Change {
     pub for_moderators: Option<ServerFrame>,
     pub for_owners: Vec<(i64, ServerFrame)>,
     /// A participant whose sockets must close now (removed by a moderator); not stored.
-    pub kick: Option<i64>,
+    pub kick: Option<(i64, u16)>,
+    /// The question (and its asker) whose content the frames carry, for erasure.
+    pub subject: Option<(i64, i64)>,
 }
 
 impl Change {
@@ -294,6 +296,7 @@ impl QuestionRow {
                 },
             )],
             kick: None,
+            subject: Some((self.question_id, self.participant_id)),
         }
     }
 }
@@ -491,6 +494,7 @@ async fn floor_change(
         }),
         for_owners: Vec::new(),
         kick: None,
+        subject: None,
     })
 }
 
@@ -503,6 +507,7 @@ fn state_change(seq: i64, state: LiveState) -> Change {
         for_moderators: Some(frame),
         for_owners: Vec::new(),
         kick: None,
+        subject: None,
     }
 }
 
@@ -718,6 +723,7 @@ impl Writer<'_> {
                         for_moderators: Some(frame),
                         for_owners: vec![],
                         kick: None,
+                        subject: None,
                     }],
                 })
             }
@@ -776,6 +782,7 @@ impl Writer<'_> {
                     changes: vec![floor_change(self.tx, self.session_id, seq).await?],
                 })
             }
+            Command::EraseMyData => self.erase(me).await,
             Command::LowerHand => {
                 let lowered = sqlx::query(
                     "update floor_entry set status = 'withdrawn' where session_id = $1 and participant_id = $2 \
@@ -798,6 +805,163 @@ impl Writer<'_> {
             }
             _ => Err(Refusal::new(ErrorCode::Forbidden, "only moderators can do this").into()),
         }
+    }
+
+    /// Erases a participant's content: questions become tombstones (the frames that carried
+    /// them too), votes are withdrawn, the hand lowered, the handle and groups forgotten, and
+    /// their sockets closed. What stays: that a participant existed, and content-free counts.
+    async fn erase(&mut self, me: i64) -> Result<Applied, ApplyError> {
+        let mut changes = Vec::new();
+        let theirs: Vec<i64> = sqlx::query(
+            "select question_id from question where participant_id = $1 and erased = 0 order by question_id",
+        )
+        .bind(me)
+        .fetch_all(&mut **self.tx)
+        .await?
+        .iter()
+        .map(|r| r.try_get(0))
+        .collect::<Result<_, _>>()?;
+        for question_id in &theirs {
+            let q = self.question(*question_id).await?;
+            // Votes on it go; the question stays as an empty, hidden tombstone.
+            sqlx::query("delete from question_vote where question_id = $1")
+                .bind(question_id)
+                .execute(&mut **self.tx)
+                .await?;
+            sqlx::query(
+                "update question set text = '', label = '', reply = '', votes = 0, erased = 1, \
+                 status = case when status in ('approved', 'answered', 'pending') then 'withdrawn' else status end, \
+                 updated_at = $1 where question_id = $2",
+            )
+            .bind(now())
+            .bind(question_id)
+            .execute(&mut **self.tx)
+            .await?;
+            let seq = self.next_seq();
+            let removed = ServerFrame::QuestionRemoved {
+                seq,
+                question_id: *question_id,
+                merged_into: None,
+            };
+            changes.push(Change {
+                seq,
+                kind: "erase",
+                for_all: q.status.is_public().then(|| removed.clone()),
+                for_moderators: Some(removed),
+                for_owners: vec![],
+                kick: None,
+                subject: None,
+            });
+            let erased = self.question(*question_id).await?;
+            let live = self.live().await?;
+            changes.extend(self.clear_screen_unless_showable(&erased, live).await?);
+        }
+        // Their votes on others' questions are withdrawn: the tallies change.
+        let voted: Vec<i64> = sqlx::query(
+            "select v.question_id from question_vote v join question q on q.question_id = v.question_id \
+             where v.participant_id = $1 and q.session_id = $2 order by v.question_id",
+        )
+        .bind(me)
+        .bind(self.session_id)
+        .fetch_all(&mut **self.tx)
+        .await?
+        .iter()
+        .map(|r| r.try_get(0))
+        .collect::<Result<_, _>>()?;
+        for question_id in voted {
+            sqlx::query("delete from question_vote where question_id = $1 and participant_id = $2")
+                .bind(question_id)
+                .bind(me)
+                .execute(&mut **self.tx)
+                .await?;
+            let votes: i64 = sqlx::query(
+                "update question set votes = votes - 1 where question_id = $1 returning votes",
+            )
+            .bind(question_id)
+            .fetch_one(&mut **self.tx)
+            .await?
+            .try_get(0)?;
+            let seq = self.next_seq();
+            let frame = ServerFrame::Tallies {
+                seq,
+                votes: vec![Tally { question_id, votes }],
+            };
+            changes.push(Change {
+                seq,
+                kind: "vote",
+                for_all: Some(frame.clone()),
+                for_moderators: Some(frame),
+                for_owners: vec![],
+                kick: None,
+                subject: None,
+            });
+        }
+        let handle: String =
+            sqlx::query("select handle from participant where participant_id = $1")
+                .bind(me)
+                .fetch_one(&mut **self.tx)
+                .await?
+                .try_get(0)?;
+        let lowered = sqlx::query(
+            "update floor_entry set status = case when status = 'called' then 'spoke' else 'withdrawn' end \
+             where participant_id = $1 and status in ('waiting', 'called')",
+        )
+        .bind(me)
+        .execute(&mut **self.tx)
+        .await?
+        .rows_affected();
+        let placeholder = format!("erased-{me}");
+        sqlx::query(
+            "update participant set handle = $1, handle_key = $1, token_hash = $2, data_key_hash = null, \
+             stakeholder_group = null, regional_group = null, address_key = '', erased_at = $3 \
+             where participant_id = $4",
+        )
+        .bind(&placeholder)
+        .bind(format!("erased:{me}"))
+        .bind(now())
+        .bind(me)
+        .execute(&mut **self.tx)
+        .await?;
+        if lowered > 0 {
+            let seq = self.next_seq();
+            changes.push(floor_change(self.tx, self.session_id, seq).await?);
+        }
+        // The stored frames that carried their questions become tombstones, and their handle
+        // leaves the moderators' floor-queue frames (handles hold no quotes or backslashes, so
+        // the JSON text holds them verbatim).
+        sqlx::query(
+            "update live_event set \
+             for_all = '{\"type\":\"question_removed\",\"seq\":' || seq || ',\"question_id\":' || question_id || '}', \
+             for_moderators = '{\"type\":\"question_removed\",\"seq\":' || seq || ',\"question_id\":' || question_id || '}', \
+             for_owners = null where session_id = $1 and subject_participant_id = $2",
+        )
+        .bind(self.session_id)
+        .bind(me)
+        .execute(&mut **self.tx)
+        .await?;
+        sqlx::query(
+            "update live_event set for_moderators = replace(for_moderators, $1, $2), \
+             for_all = replace(for_all, $1, $2) where session_id = $3 and kind in ('floor', 'remove_participant')",
+        )
+        .bind(format!("\"handle\":\"{handle}\""))
+        .bind(format!("\"handle\":\"{placeholder}\""))
+        .bind(self.session_id)
+        .execute(&mut **self.tx)
+        .await?;
+        let seq = self.next_seq();
+        changes.push(Change {
+            seq,
+            kind: "erase_participant",
+            for_all: None,
+            for_moderators: None,
+            for_owners: vec![],
+            kick: Some((me, super::protocol::close::ERASED)),
+            subject: None,
+        });
+        Ok(Applied {
+            result: AckResult::default(),
+            changes,
+        })
     }
 
     /// Moves a question through the state machine and records the change (and clears the
@@ -1188,6 +1352,7 @@ impl Writer<'_> {
                         }),
                         for_owners: vec![],
                         kick: None,
+                        subject: None,
                     }],
                 })
             }
@@ -1279,7 +1444,8 @@ impl Writer<'_> {
                 for_all: None,
                 for_moderators: None,
                 for_owners: vec![],
-                kick: Some(participant_id),
+                kick: Some((participant_id, super::protocol::close::REMOVED)),
+                subject: None,
             });
         }
         let _ = live;
@@ -1679,7 +1845,8 @@ pub fn audit_entry(
         | Command::Vote { .. }
         | Command::Withdraw { .. }
         | Command::RaiseHand
-        | Command::LowerHand => (command.name(), session, String::new()),
+        | Command::LowerHand
+        | Command::EraseMyData => (command.name(), session, String::new()),
     }
 }
 
@@ -1737,7 +1904,7 @@ pub struct StoredChange {
     pub for_owners: Vec<(i64, String)>,
     /// A participant whose sockets must close now (never stored: a removed participant's
     /// cookie no longer opens a socket anyway).
-    pub kick: Option<i64>,
+    pub kick: Option<(i64, u16)>,
 }
 
 fn to_json(frame: &ServerFrame) -> Result<String, sqlx::Error> {
@@ -1768,8 +1935,8 @@ pub async fn record_change(
         Some(serde_json::to_string(&stored.for_owners).map_err(|e| sqlx::Error::Encode(e.into()))?)
     };
     sqlx::query(
-        "insert into live_event (session_id, seq, kind, for_all, for_moderators, for_owners, created_at) \
-         values ($1, $2, $3, $4, $5, $6, $7)",
+        "insert into live_event (session_id, seq, kind, for_all, for_moderators, for_owners, created_at, \
+         question_id, subject_participant_id) values ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
     )
     .bind(session_id)
     .bind(change.seq)
@@ -1778,6 +1945,8 @@ pub async fn record_change(
     .bind(stored.for_moderators.clone())
     .bind(owners)
     .bind(now())
+    .bind(change.subject.map(|(q, _)| q))
+    .bind(change.subject.map(|(_, p)| p))
     .execute(&mut **tx)
     .await?;
     Ok(stored)

@@ -92,6 +92,8 @@ async fn the_openapi_document_lists_every_api_route(app: TestApp) {
         ("/api/sessions/{session_id}/live/reports", "post"),
         ("/api/sessions/{session_id}/live/reports/mine", "get"),
         ("/api/reports", "get"),
+        ("/api/my-data", "post"),
+        ("/api/my-data/erase", "post"),
         ("/api/reports/{report_id}", "put"),
         ("/api/sessions/{session_id}/safeguarding-contact", "put"),
     ];

@@ -22,5 +22,6 @@ mod live;
 mod live_client;
 mod live_props;
 mod pages_browser;
+mod privacy;
 mod programme;
 mod safeguarding;
