@@ -131,6 +131,7 @@ impl Server {
             settings.live.clone(),
             &settings.safeguarding,
         ));
+        crate::retention::spawn(db.clone(), settings.retention.clone());
         let limits = Arc::new(crate::http::ratelimit::RateLimits::new(&settings.limits));
         crate::http::ratelimit::RateLimits::spawn_janitor(&limits);
         let state = AppState {

@@ -21,6 +21,18 @@ pub struct Settings {
     pub live: LiveSettings,
     pub limits: LimitSettings,
     pub safeguarding: SafeguardingSettings,
+    pub retention: RetentionSettings,
+}
+
+/// Retention periods in days. See `config/default.toml` and `docs/DPIA.md`.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RetentionSettings {
+    pub live_days: i64,
+    pub participant_days: i64,
+    pub report_days: i64,
+    pub audit_days: i64,
+    pub interval_minutes: u64,
 }
 
 /// Safeguarding defaults. See `config/default.toml`.
@@ -174,6 +186,17 @@ impl Settings {
         if self.auth.session_hours == 0 || self.auth.invitation_hours == 0 {
             return Err(ConfigError(
                 "auth.session_hours and auth.invitation_hours: must be at least 1".into(),
+            ));
+        }
+        let r = &self.retention;
+        if r.live_days < 0 || r.participant_days < 0 || r.report_days < 0 || r.audit_days < 0 {
+            return Err(ConfigError(
+                "retention: periods must be 0 days or more".into(),
+            ));
+        }
+        if r.interval_minutes == 0 {
+            return Err(ConfigError(
+                "retention.interval_minutes: must be at least 1".into(),
             ));
         }
         let live = &self.live;

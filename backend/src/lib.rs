@@ -25,6 +25,8 @@ pub mod meetings;
 pub mod pages;
 /// The programme: events, rooms, session types, people, sessions, conflict checks.
 pub mod programme;
+/// Retention: the background job that purges data past its period, recording counts only.
+pub mod retention;
 /// Demo data: the coalition's action plan, an IGF week, a monthly call series.
 pub mod seed;
 /// Storage: one sqlx pool over SQLite or PostgreSQL, migrations.

@@ -122,6 +122,15 @@ async fn load_live_questions(db: &Db) -> anyhow::Result<()> {
         .await
         .context("the annual session is in the demo programme")?;
     ensure_live_session(db, session_id).await.map_err(api)?;
+    // The demo week is in the past; keep its live session for ten years rather than letting the
+    // retention job purge the example the first hour after start.
+    sqlx::query(
+        "insert into event_retention (event_id, live_days, participant_days, report_days, audit_days) \
+         select event_id, 3650, 3650, 3650, 3650 from session where session_id = $1",
+    )
+    .bind(session_id)
+    .execute(&db.pool)
+    .await?;
     let people = [
         (
             "Amara K",

@@ -24,4 +24,5 @@ mod live_props;
 mod pages_browser;
 mod privacy;
 mod programme;
+mod retention;
 mod safeguarding;
