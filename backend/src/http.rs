@@ -64,8 +64,14 @@ pub fn app(state: AppState) -> Router {
         ))
         .layer(
             TraceLayer::new_for_http().make_span_with(|req: &axum::http::Request<_>| {
-                // Path only: query strings can hold secrets (feed keys, invitation tokens).
-                tracing::info_span!("request", method = %req.method(), path = req.uri().path())
+                // The route's template, not the path: paths and query strings can hold secrets
+                // (`/calendar/my/{file}` is a personal link, invitations and feed keys travel
+                // in them).
+                let route = req
+                    .extensions()
+                    .get::<axum::extract::MatchedPath>()
+                    .map_or("(no route)", |m| m.as_str());
+                tracing::info_span!("request", method = %req.method(), route)
             }),
         )
         .layer(middleware::from_fn(security::security_headers))

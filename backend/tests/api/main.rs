@@ -21,6 +21,7 @@ mod limits;
 mod live;
 mod live_client;
 mod live_props;
+mod logs;
 mod pages_browser;
 mod privacy;
 mod programme;
