@@ -7,6 +7,7 @@
 
 pub mod my_schedule;
 pub mod organize;
+pub mod privacy;
 pub mod programme;
 pub mod staff;
 pub mod view;
@@ -38,6 +39,7 @@ pub fn router() -> Router<AppState> {
         .merge(my_schedule::router())
         .merge(staff::router())
         .merge(organize::router())
+        .merge(privacy::router())
         .fallback(not_found)
         .layer(middleware::from_fn(render_error_pages))
         .route("/static/{*path}", get(static_file))

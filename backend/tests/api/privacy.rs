@@ -176,3 +176,36 @@ async fn a_participant_exports_and_erases_what_they_wrote(app: TestApp) {
         );
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_privacy_notice_is_served_in_plain_language_and_for_children() {
+    let Some(app) = TestApp::spawn(Backend::Sqlite).await else {
+        return;
+    };
+    let client = app.anonymous();
+    let full = client.get("/privacy").await.expect_status(StatusCode::OK);
+    assert!(
+        full.text.contains("personal data key") && full.text.contains("90 days"),
+        "{}",
+        full.text
+    );
+    assert!(full.text.contains("href=\"/privacy/young\""));
+    let young = client
+        .get("/privacy/young")
+        .await
+        .expect_status(StatusCode::OK);
+    assert!(young.text.contains("Your privacy, in short"));
+    assert!(young.text.contains("report button"));
+    let arabic = client
+        .send(
+            client
+                .request(reqwest::Method::GET, "/privacy/young")
+                .header("cookie", "lang=ar"),
+        )
+        .await
+        .expect_status(StatusCode::OK);
+    assert!(arabic.text.contains("dir=\"rtl\"") && arabic.text.contains("خصوصيتك باختصار"));
+    // Every page links to it.
+    assert!(client.get("/").await.text.contains("href=\"/privacy\""));
+    app.teardown().await;
+}
