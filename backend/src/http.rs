@@ -39,6 +39,8 @@ pub fn app(state: AppState) -> Router {
         .merge(crate::live::reports::router())
         .merge(crate::live::privacy::router())
         .split_for_parts();
+    let mut openapi = openapi;
+    api::document_common_responses(&mut openapi);
     let openapi = Arc::new(openapi);
     Router::new()
         .merge(health::router())

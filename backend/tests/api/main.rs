@@ -22,6 +22,7 @@ mod live;
 mod live_client;
 mod live_props;
 mod logs;
+mod openapi_fuzz;
 mod pages_browser;
 mod privacy;
 mod programme;
