@@ -205,3 +205,85 @@ pub fn spawn(db: Db, settings: RetentionSettings) {
         }
     });
 }
+
+/// An event's retention periods in days; `None` means "the configured default".
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    Default,
+    PartialEq,
+    Eq,
+    serde::Serialize,
+    serde::Deserialize,
+    utoipa::ToSchema,
+)]
+#[serde(deny_unknown_fields)]
+pub struct EventRetention {
+    pub live_days: Option<i64>,
+    pub participant_days: Option<i64>,
+    pub report_days: Option<i64>,
+    pub audit_days: Option<i64>,
+}
+
+/// The periods set for an event (all `None` when it uses the defaults).
+pub async fn event_retention(db: &Db, event_id: i64) -> Result<EventRetention, sqlx::Error> {
+    let row = sqlx::query(
+        "select live_days, participant_days, report_days, audit_days from event_retention where event_id = $1",
+    )
+    .bind(event_id)
+    .fetch_optional(&db.pool)
+    .await?;
+    Ok(match row {
+        None => EventRetention::default(),
+        Some(r) => EventRetention {
+            live_days: r.try_get(0)?,
+            participant_days: r.try_get(1)?,
+            report_days: r.try_get(2)?,
+            audit_days: r.try_get(3)?,
+        },
+    })
+}
+
+/// Sets an event's periods; each must be 0 to 36,500 days or absent.
+pub async fn set_event_retention(
+    db: &Db,
+    event_id: i64,
+    periods: &EventRetention,
+) -> Result<EventRetention, crate::http::error::AppError> {
+    let mut fields = Vec::new();
+    for (name, value) in [
+        ("live_days", periods.live_days),
+        ("participant_days", periods.participant_days),
+        ("report_days", periods.report_days),
+        ("audit_days", periods.audit_days),
+    ] {
+        if value.is_some_and(|d| !(0..=36_500).contains(&d)) {
+            fields.push(crate::http::error::FieldError::new(
+                name,
+                "must be between 0 and 36500 days",
+            ));
+        }
+    }
+    if !fields.is_empty() {
+        return Err(crate::http::error::AppError::Validation(fields));
+    }
+    let mut tx = db.pool.begin().await?;
+    sqlx::query("delete from event_retention where event_id = $1")
+        .bind(event_id)
+        .execute(&mut *tx)
+        .await?;
+    sqlx::query(
+        "insert into event_retention (event_id, live_days, participant_days, report_days, audit_days) \
+         values ($1, $2, $3, $4, $5)",
+    )
+    .bind(event_id)
+    .bind(periods.live_days)
+    .bind(periods.participant_days)
+    .bind(periods.report_days)
+    .bind(periods.audit_days)
+    .execute(&mut *tx)
+    .await?;
+    tx.commit().await?;
+    Ok(event_retention(db, event_id).await?)
+}

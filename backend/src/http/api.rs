@@ -39,6 +39,7 @@ pub fn router() -> OpenApiRouter<AppState> {
     OpenApiRouter::with_openapi(ApiDoc::openapi())
         .routes(routes!(list_events, create_event))
         .routes(routes!(get_event, update_event))
+        .routes(routes!(get_event_retention, set_event_retention))
         .routes(routes!(list_event_sessions, create_session))
         .routes(routes!(check_session))
         .routes(routes!(list_event_conflicts))
@@ -134,6 +135,38 @@ async fn update_event(
     let event = programme::event_by_slug(&state.db, &slug).await?;
     Ok(axum::Json(
         programme::update_event(&state.db, event.event_id, &input).await?,
+    ))
+}
+
+#[utoipa::path(get, path = "/api/events/{slug}/retention", tag = "events",
+    params(("slug" = String, Path)),
+    responses((status = 200, body = crate::retention::EventRetention,
+        description = "Periods in days after the event; null means the configured default"),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
+async fn get_event_retention(
+    State(state): State<AppState>,
+    _: Organizer,
+    Path(slug): Path<String>,
+) -> Result<axum::Json<crate::retention::EventRetention>, AppError> {
+    let event = programme::event_by_slug(&state.db, &slug).await?;
+    Ok(axum::Json(
+        crate::retention::event_retention(&state.db, event.event_id).await?,
+    ))
+}
+
+#[utoipa::path(put, path = "/api/events/{slug}/retention", tag = "events",
+    request_body = crate::retention::EventRetention, params(("slug" = String, Path)),
+    responses((status = 200, body = crate::retention::EventRetention), (status = 401, body = ErrorBody),
+        (status = 403, body = ErrorBody), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+async fn set_event_retention(
+    State(state): State<AppState>,
+    _: Organizer,
+    Path(slug): Path<String>,
+    Json(periods): Json<crate::retention::EventRetention>,
+) -> Result<axum::Json<crate::retention::EventRetention>, AppError> {
+    let event = programme::event_by_slug(&state.db, &slug).await?;
+    Ok(axum::Json(
+        crate::retention::set_event_retention(&state.db, event.event_id, &periods).await?,
     ))
 }
 

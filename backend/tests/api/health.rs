@@ -58,6 +58,8 @@ async fn the_openapi_document_lists_every_api_route(app: TestApp) {
         ("/api/events", "post"),
         ("/api/events/{slug}", "get"),
         ("/api/events/{slug}", "put"),
+        ("/api/events/{slug}/retention", "get"),
+        ("/api/events/{slug}/retention", "put"),
         ("/api/events/{slug}/sessions", "get"),
         ("/api/events/{slug}/sessions", "post"),
         ("/api/events/{slug}/sessions/check", "post"),

@@ -94,5 +94,28 @@ async fn an_events_live_data_is_purged_after_its_retention_period(app: TestApp) 
             .is_err(),
         "the guard is back"
     );
-    let _ = StatusCode::OK;
+
+    // An organizer can set an event's own periods.
+    org.put_json(
+        "/api/events/igf-2025/retention",
+        &serde_json::json!({"live_days": 400, "participant_days": 400}),
+    )
+    .await
+    .expect_status(StatusCode::OK);
+    org.put_json(
+        "/api/events/igf-2025/retention",
+        &serde_json::json!({"live_days": -1}),
+    )
+    .await
+    .expect_error(StatusCode::UNPROCESSABLE_ENTITY, "validation_failed");
+    let got = org
+        .get("/api/events/igf-2025/retention")
+        .await
+        .expect_status(StatusCode::OK);
+    assert_eq!(got.body["live_days"], 400);
+    assert!(got.body["report_days"].is_null());
+    app.anonymous()
+        .get("/api/events/igf-2025/retention")
+        .await
+        .expect_status(StatusCode::UNAUTHORIZED);
 }
