@@ -9,7 +9,7 @@ use plenary::live::socket::parse_frame;
 fuzz_target!(|data: &[u8]| {
     // Websocket text frames are UTF-8 by the time they reach the parser.
     if let Ok(text) = std::str::from_utf8(data) {
-        match parse_frame(text) {
+        match parse_frame(text).map_err(|e| *e) {
             Ok(frame) => {
                 // A parsed frame serialises back and parses to the same command.
                 let again = serde_json::to_string(&frame).expect("a parsed frame serialises");

@@ -59,6 +59,8 @@ struct Connection {
 }
 
 /// `GET /live/sessions/{session_id}/socket`: upgrades to the live protocol.
+// One extractor per fact the handshake needs; grouping them in a struct would only hide that.
+#[allow(clippy::too_many_arguments)]
 pub async fn live_socket(
     State(state): State<AppState>,
     Path(session_id): Path<i64>,
@@ -162,17 +164,17 @@ fn valid_client_id(id: &str) -> bool {
 }
 
 /// Parses a client frame into a command or the error to answer with.
-pub fn parse_frame(text: &str) -> Result<ClientFrame, ServerFrame> {
+pub fn parse_frame(text: &str) -> Result<ClientFrame, Box<ServerFrame>> {
     match serde_json::from_str::<ClientFrame>(text) {
         Ok(frame) if valid_client_id(&frame.client_id) => Ok(frame),
-        Ok(frame) => Err(error_frame(
+        Ok(frame) => Err(Box::new(error_frame(
             None,
             ErrorCode::Malformed,
             format!(
                 "client_id must be 1–64 visible ASCII characters (got {} bytes)",
                 frame.client_id.len()
             ),
-        )),
+        ))),
         Err(e) => {
             let client_id = serde_json::from_str::<serde_json::Value>(text)
                 .ok()
@@ -188,10 +190,14 @@ pub fn parse_frame(text: &str) -> Result<ClientFrame, ServerFrame> {
             } else {
                 ErrorCode::Malformed
             };
-            Err(error_frame(client_id, code, message))
+            Err(Box::new(error_frame(client_id, code, message)))
         }
     }
 }
+
+/// Commands sent to the writer whose replies this socket still waits for.
+type InFlight =
+    FuturesUnordered<std::pin::Pin<Box<dyn std::future::Future<Output = (String, Reply)> + Send>>>;
 
 struct Socket {
     sink: futures_util::stream::SplitSink<WebSocket, Message>,
@@ -268,9 +274,7 @@ async fn run(ws: WebSocket, state: AppState, hub: Arc<Hub>, conn: Connection, si
     let ping_every = Duration::from_secs(settings.ping_seconds);
     let mut ping = tokio::time::interval_at(Instant::now() + ping_every, ping_every);
     let mut heard_from = Instant::now();
-    let mut in_flight: FuturesUnordered<
-        std::pin::Pin<Box<dyn std::future::Future<Output = (String, Reply)> + Send>>,
-    > = FuturesUnordered::new();
+    let mut in_flight: InFlight = FuturesUnordered::new();
     let mut shutdown = state.live.shutdown_signal();
 
     loop {
@@ -494,14 +498,14 @@ fn admit(
     frame: &ClientFrame,
     vote_limiter: &DefaultDirectRateLimiter,
     in_flight: usize,
-) -> Result<Actor, ServerFrame> {
+) -> Result<Actor, Box<ServerFrame>> {
     let client_id = Some(frame.client_id.clone());
     let Some(actor) = conn.actor else {
-        return Err(error_frame(
+        return Err(Box::new(error_frame(
             client_id,
             ErrorCode::Forbidden,
             "join the session first (the presenter screen and visitors only watch)",
-        ));
+        )));
     };
     let is_moderator = matches!(actor, Actor::Moderator(_));
     if frame.command.is_moderator_command() != is_moderator {
@@ -510,14 +514,18 @@ fn admit(
         } else {
             "only moderators can do this"
         };
-        return Err(error_frame(client_id, ErrorCode::Forbidden, message));
+        return Err(Box::new(error_frame(
+            client_id,
+            ErrorCode::Forbidden,
+            message,
+        )));
     }
     if in_flight >= MAX_IN_FLIGHT {
-        return Err(error_frame(
+        return Err(Box::new(error_frame(
             client_id,
             ErrorCode::TooManyInFlight,
             "wait for acknowledgements before sending more",
-        ));
+        )));
     }
     let limited = match (&frame.command, actor) {
         (super::protocol::Command::Ask { .. }, Actor::Participant(id)) => hub
@@ -532,12 +540,12 @@ fn admit(
         let wait = not_until.wait_time_from(governor::clock::Clock::now(
             &governor::clock::DefaultClock::default(),
         ));
-        return Err(ServerFrame::Error {
+        return Err(Box::new(ServerFrame::Error {
             client_id,
             code: ErrorCode::RateLimited,
             message: "too many in a short time; please wait a moment".into(),
             retry_after_ms: Some(wait.as_millis().max(1) as u64),
-        });
+        }));
     }
     Ok(actor)
 }
@@ -566,7 +574,7 @@ mod tests {
             (r#"[1,2,3]"#, ErrorCode::Malformed),
         ];
         for (text, expected) in cases {
-            match parse_frame(text) {
+            match parse_frame(text).map_err(|e| *e) {
                 Err(ServerFrame::Error { code, .. }) => assert_eq!(code, expected, "{text}"),
                 other => panic!("{text}: {other:?}"),
             }

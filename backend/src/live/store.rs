@@ -427,7 +427,7 @@ impl Floor {
     }
 }
 
-async fn load_floor<'c>(
+async fn load_floor(
     conn: &mut sqlx::AnyConnection,
     session_id: i64,
     order: FloorOrder,
@@ -1685,13 +1685,13 @@ pub async fn lock_sequence(
     tx: &mut Transaction<'static, Any>,
     session_id: i64,
 ) -> Result<i64, sqlx::Error> {
-    Ok(sqlx::query(
+    sqlx::query(
         "update live_session set last_seq = last_seq where session_id = $1 returning last_seq",
     )
     .bind(session_id)
     .fetch_one(&mut **tx)
     .await?
-    .try_get(0)?)
+    .try_get(0)
 }
 
 /// Stores the last sequence number of a batch.

@@ -300,14 +300,7 @@ async fn a_retried_submission_is_stored_once(app: TestApp) {
     ws.send_with_id("retry-1", ask.clone()).await;
     let first = ws.reply_to("retry-1").await;
     // The retry arrives on a new connection, as after a network drop.
-    let view = ws.drop_connection().await;
-    let mut ws = LiveClient::resume(
-        view,
-        &app.socket_url(session_id, ""),
-        Some(&p.cookie),
-        &app.address,
-    )
-    .await;
+    let mut ws = ws.reconnect().await;
     ws.send_with_id("retry-1", ask).await;
     let second = ws.reply_to("retry-1").await;
     assert_eq!(acked(&first), acked(&second));

@@ -281,9 +281,12 @@ impl LiveClient {
         self.until(&format!("seq {seq}"), |v| v.seq >= seq).await;
     }
 
-    /// Closes politely.
-    pub async fn close(mut self) {
-        let _ = self.ws.close(None).await;
+    /// Drops the connection and resumes from the last sequence number seen, with the same
+    /// cookie and Origin, as a client does after a network drop.
+    pub async fn reconnect(self) -> LiveClient {
+        let (url, cookie, origin) = (self.url.clone(), self.cookie.clone(), self.origin.clone());
+        let view = self.drop_connection().await;
+        LiveClient::resume(view, &url, cookie.as_deref(), &origin).await
     }
 }
 
@@ -422,15 +425,6 @@ impl ClientView {
             ServerFrame::Ack { .. } | ServerFrame::Error { .. } | ServerFrame::Skip { .. } => {}
         }
         self.frames.push(frame.clone());
-    }
-
-    /// The visible questions' ids with a given status.
-    pub fn with_status(&self, status: QuestionStatus) -> Vec<i64> {
-        self.questions
-            .values()
-            .filter(|q| q.status == status)
-            .map(|q| q.question_id)
-            .collect()
     }
 
     /// Public facts of every visible question, comparable across clients and with a snapshot.

@@ -68,11 +68,7 @@ async fn logs_never_hold_content_secrets_or_client_addresses() {
         while let Some(line) = lines.next_line().await.unwrap() {
             if let Some(i) = line.find("Plenary is ready: open ") {
                 let rest = &line[i + "Plenary is ready: open ".len()..];
-                return rest
-                    .split(|c: char| c == ' ' || c == '"')
-                    .next()
-                    .unwrap()
-                    .to_string();
+                return rest.split([' ', '"']).next().unwrap().to_string();
             }
         }
         panic!("plenary exited before it was ready");
