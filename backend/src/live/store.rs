@@ -550,12 +550,15 @@ impl Writer<'_> {
                         Refusal::new(ErrorCode::Forbidden, "only moderators can do this").into(),
                     );
                 }
+                // A removed participant may still erase what they wrote; nothing else.
+                let erasing = matches!(command, Command::EraseMyData);
                 let found = sqlx::query(
                     "select 1 from participant where participant_id = $1 and session_id = $2 \
-                     and removed_at is null",
+                     and erased_at is null and (removed_at is null or $3 = 1)",
                 )
                 .bind(participant_id)
                 .bind(self.session_id)
+                .bind(i64::from(erasing))
                 .fetch_optional(&mut **self.tx)
                 .await?;
                 if found.is_none() {
