@@ -452,3 +452,75 @@ pub fn refused(frame: &ServerFrame) -> plenary::live::protocol::ErrorCode {
         other => panic!("expected an error, got {other:?}"),
     }
 }
+
+impl LiveClient {
+    /// The next frame (applied to the view), or `None` once the connection has ended: closed by
+    /// the server, dropped or broken. No timeout, and safe to cancel (inside `select!`).
+    pub async fn try_next_frame(&mut self) -> Option<ServerFrame> {
+        loop {
+            match self.ws.next().await {
+                Some(Ok(Message::Text(text))) => {
+                    let frame: ServerFrame = serde_json::from_str(text.as_str())
+                        .unwrap_or_else(|e| panic!("an unreadable frame {text}: {e}"));
+                    self.view.apply(&frame);
+                    return Some(frame);
+                }
+                Some(Ok(Message::Close(_))) | Some(Err(_)) | None => return None,
+                Some(Ok(_)) => continue,
+            }
+        }
+    }
+
+    /// Sends a command with a given client id; `false` when the connection is gone.
+    pub async fn try_send_with_id(&mut self, client_id: &str, command: Command) -> bool {
+        let frame = ClientFrame {
+            client_id: client_id.to_string(),
+            command,
+        };
+        let text = serde_json::to_string(&frame).expect("client frames serialise");
+        self.ws.send(Message::text(text)).await.is_ok()
+    }
+}
+
+/// The websocket URL of a session on a server at `base` (`http://127.0.0.1:port`).
+pub fn socket_url_at(base: &str, session_id: i64, query: &str) -> String {
+    let base = base.replacen("http://", "ws://", 1);
+    format!("{base}/live/sessions/{session_id}/socket{query}")
+}
+
+impl TestApp {
+    /// Joins `session_id` through the API of another server on the same database (the real
+    /// binary, a second instance) at `base`.
+    pub async fn join_via(&self, base: &str, session_id: i64, name: &str) -> Joined {
+        let form = json!({
+            "handle": format!("{name}{}", letters(6)),
+            "age_band": "18_plus", "attendance": "online", "accept_code_of_conduct": true,
+        });
+        let reply = self
+            .anonymous()
+            .on(base)
+            .post_json(
+                &format!("/api/sessions/{session_id}/live/participants"),
+                &form,
+            )
+            .await;
+        assert_eq!(
+            reply.status,
+            StatusCode::CREATED,
+            "joining at {base} with {form}: {}",
+            reply.text
+        );
+        Joined {
+            participant_id: reply.body["participant_id"]
+                .as_i64()
+                .expect("participant_id"),
+            handle: reply.body["handle"].as_str().expect("handle").to_string(),
+            cookie: reply
+                .header("set-cookie")
+                .split(';')
+                .next()
+                .expect("a cookie pair")
+                .to_string(),
+        }
+    }
+}

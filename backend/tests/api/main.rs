@@ -20,6 +20,8 @@ mod health;
 mod limits;
 mod live;
 mod live_client;
+mod live_durability;
+mod live_fanout;
 mod live_props;
 mod logs;
 mod openapi_fuzz;
