@@ -28,6 +28,8 @@ pub struct Joined {
     pub participant_id: i64,
     pub handle: String,
     pub cookie: String,
+    /// The personal data key shown once at join.
+    pub data_key: String,
 }
 
 impl TestApp {
@@ -90,6 +92,10 @@ impl TestApp {
                 .split(';')
                 .next()
                 .expect("a cookie pair")
+                .to_string(),
+            data_key: reply.body["data_key"]
+                .as_str()
+                .expect("data_key")
                 .to_string(),
         }
     }
@@ -520,6 +526,10 @@ impl TestApp {
                 .split(';')
                 .next()
                 .expect("a cookie pair")
+                .to_string(),
+            data_key: reply.body["data_key"]
+                .as_str()
+                .expect("data_key")
                 .to_string(),
         }
     }

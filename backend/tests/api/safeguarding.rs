@@ -282,6 +282,12 @@ async fn a_removed_participant_is_disconnected_and_a_banned_one_cannot_rejoin(ap
         .await
         .expect_status(StatusCode::OK);
     assert_eq!(log.body[0]["action"], "remove_and_ban");
+    // Removed or not, they keep the right to erase what they wrote.
+    let erased = app
+        .anonymous()
+        .post_json("/api/my-data/erase", &json!({"data_key": bad.data_key}))
+        .await;
+    assert_eq!(erased.status, StatusCode::OK, "{}", erased.text);
 }
 
 async fn reports_reach_the_safeguarding_contact_and_the_reporter_follows_them(app: TestApp) {
