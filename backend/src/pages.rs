@@ -5,6 +5,7 @@
 //! Each submodule owns its routes; handlers stay thin and read and write through `programme`
 //! and `auth`, the same functions the JSON API uses.
 
+pub mod live;
 pub mod my_schedule;
 pub mod organize;
 pub mod privacy;
@@ -40,6 +41,7 @@ pub fn router() -> Router<AppState> {
         .merge(staff::router())
         .merge(organize::router())
         .merge(privacy::router())
+        .merge(live::router())
         .fallback(not_found)
         .layer(middleware::from_fn(render_error_pages))
         .route("/static/{*path}", get(static_file))

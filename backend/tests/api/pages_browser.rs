@@ -603,3 +603,188 @@ async fn the_programme_fits_a_360_px_phone_without_sideways_scrolling() {
     })
     .await;
 }
+
+// ---------------------------------------------------------------------------------------------
+// 4. Live Q&A: a participant, a moderator and the presenter screen in two Chromium sessions
+
+/// Runs `test` with the demo loaded and two browsers: one for a participant, one for staff
+/// (their cookies must not mix: the server decides the role from them).
+async fn with_two_browsers<F, Fut>(options: Options, test: F)
+where
+    F: FnOnce(TestApp, Client, Client) -> Fut + Send + 'static,
+    Fut: Future<Output = ()> + Send + 'static,
+{
+    crate::helpers::run(
+        move |app: TestApp| async move {
+            plenary::seed::load(&app.db).await.expect("the demo loads");
+            let Some(first) = Browser::start_with(options.clone()).await else {
+                return;
+            };
+            let Some(second) = Browser::start_with(options).await else {
+                first.stop().await;
+                return;
+            };
+            let (a, b) = (first.client.clone(), second.client.clone());
+            let outcome = tokio::spawn(test(app, a, b)).await;
+            first.stop().await;
+            second.stop().await;
+            if let Err(err) = outcome {
+                match err.try_into_panic() {
+                    Ok(panic) => std::panic::resume_unwind(panic),
+                    Err(err) => panic!("browser test task failed: {err}"),
+                }
+            }
+        },
+        Backend::Sqlite,
+    )
+    .await;
+}
+
+async fn demo_live_session(app: &TestApp) -> i64 {
+    sqlx::query_scalar("select session_id from live_session order by session_id limit 1")
+        .fetch_one(&app.db.pool)
+        .await
+        .expect("the demo has a live session")
+}
+
+/// Joins through the form, as a person fills it in.
+async fn join_live(client: &Client, app: &TestApp, session_id: i64, handle: &str) {
+    open(client, app, &format!("/live/{session_id}")).await;
+    fill(client, "Name to show", handle).await;
+    choose(client, "Age group", "16 or 17").await;
+    choose(client, "How you take part", "Online").await;
+    click_css(client, "#accept_code_of_conduct").await;
+    click_css(client, "form[action$='/join'] button[type=submit]").await;
+    wait_until(
+        client,
+        "the data key",
+        "document.querySelector('.data-key code')",
+    )
+    .await;
+    wait_until(
+        client,
+        "a live connection",
+        "document.querySelector('[data-connection]').textContent === 'Connected'",
+    )
+    .await;
+}
+
+async fn ask_live(client: &Client, text_to_ask: &str) {
+    fill(client, "Your question", text_to_ask).await;
+    click_css(client, "form[data-ask] button[type=submit]").await;
+}
+
+fn contains_text(list_css: &str, words: &str) -> String {
+    format!(
+        "[...document.querySelectorAll({})].some(e => e.textContent.includes({}))",
+        json!(format!("{list_css} .q-text")),
+        json!(words)
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_question_goes_from_a_participant_through_the_moderator_to_the_screen() {
+    with_two_browsers(Options::default(), |app, participant, staff| async move {
+        let session_id = demo_live_session(&app).await;
+        create_organizer(&app).await;
+        log_in(&staff, &app, "/organize").await;
+        open(&staff, &app, &format!("/live/{session_id}/moderate")).await;
+        wait_until(&staff, "the console connects", "document.querySelector('[data-connection]').textContent === 'Connected'").await;
+
+        join_live(&participant, &app, session_id, "Robin").await;
+        let question = "What can game platforms do about grooming in chats?";
+        ask_live(&participant, question).await;
+        wait_until(&participant, "the question waits for a moderator",
+            &contains_text("[data-mine]", question)).await;
+        let fate = text(&participant, "[data-mine] .q-meta").await;
+        assert!(fate.contains("Waiting for a moderator"), "{fate}");
+        assert!(!eval(&participant, &format!("return {}", contains_text("[data-questions]", question))).await.as_bool().unwrap(),
+            "nobody sees it before approval, not even in the public list");
+
+        // The moderator approves it, by keyboard, then puts it on screen.
+        wait_until(&staff, "the pending question", &contains_text("[data-list=pending]", question)).await;
+        eval(&staff, &format!(
+            "const li = [...document.querySelectorAll('[data-list=pending] li')].find(e => e.textContent.includes({}));
+             li.focus(); li.dispatchEvent(new KeyboardEvent('keydown', {{key: 'a', bubbles: true}})); return true;",
+            json!(question))).await;
+        wait_until(&staff, "the approved question", &contains_text("[data-list=approved]", question)).await;
+        eval(&staff, &format!(
+            "[...document.querySelectorAll('[data-list=approved] li')].find(e => e.textContent.includes({})).querySelector('button.show').click(); return true;",
+            json!(question))).await;
+
+        wait_until(&participant, "the approved question in the public list", &contains_text("[data-questions]", question)).await;
+        wait_until(&participant, "its fate", "document.querySelector('[data-mine] .q-meta').textContent.includes('Visible to everyone')").await;
+        wait_until(&participant, "the on-screen line", &format!(
+            "document.querySelector('[data-on-screen]').textContent.includes({})", json!(question))).await;
+
+        let mut problems = Vec::new();
+        check_axe(&staff, "moderator console", &mut problems).await;
+        check_axe(&participant, "participant page", &mut problems).await;
+        open(&staff, &app, &format!("/live/{session_id}/screen")).await;
+        wait_until(&staff, "the question on the big screen", &format!(
+            "document.querySelector('[data-screen-question]').textContent === {}", json!(question))).await;
+        check_axe(&staff, "presenter screen", &mut problems).await;
+        switch_language(&participant, "ar").await;
+        wait_until(&participant, "the Arabic page connects", "document.documentElement.dir === 'rtl' && document.querySelector('[data-questions] li')").await;
+        check_axe(&participant, "participant page (ar)", &mut problems).await;
+        assert!(problems.is_empty(), "axe-core found serious problems:\n{}", problems.join("\n"));
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn in_a_youth_session_a_question_with_a_phone_number_is_held_and_others_never_see_it() {
+    with_two_browsers(Options::default(), |app, participant, staff| async move {
+        use plenary::live::protocol::{Command, SafeguardingLevel};
+        let session_id = demo_live_session(&app).await;
+        create_organizer(&app).await;
+        // The organizer sets the youth level (through the live protocol, as a script would).
+        let org = app.organizer().await;
+        let mut organizer = crate::live_client::LiveClient::connect(&app, session_id, org.cookie_header().as_deref()).await;
+        crate::live_client::acked(&organizer.command(Command::SetSafeguarding { level: SafeguardingLevel::Youth }).await);
+        // Another participant watches over a websocket: the model fails the test if it ever
+        // receives a question it may not see.
+        let other = app.join(session_id, "Watcher").await;
+        let mut watcher = crate::live_client::LiveClient::connect(&app, session_id, Some(&other.cookie)).await;
+
+        log_in(&staff, &app, "/organize").await;
+        open(&staff, &app, &format!("/live/{session_id}/moderate")).await;
+        wait_until(&staff, "the console connects", "document.querySelector('[data-connection]').textContent === 'Connected'").await;
+        join_live(&participant, &app, session_id, "Sam").await;
+        let question = "Can someone call me on 07700 900123 about the project?";
+        ask_live(&participant, question).await;
+        wait_until(&participant, "its fate", &contains_text("[data-mine]", question)).await;
+        assert!(text(&participant, "[data-mine] .q-meta").await.contains("Waiting for a moderator"));
+
+        // The moderator sees it held, and why.
+        wait_until(&staff, "the held question", &contains_text("[data-list=pending]", question)).await;
+        let held = eval(&staff, &format!(
+            "return [...document.querySelectorAll('[data-list=pending] li')].find(e => e.textContent.includes({})).querySelector('.q-held').textContent",
+            json!(question))).await;
+        assert!(held.as_str().unwrap().contains("phone"), "{held}");
+        // The other participant got only a skip for it, never the question.
+        let last: i64 = sqlx::query_scalar("select last_seq from live_session where session_id = $1")
+            .bind(session_id).fetch_one(&app.db.pool).await.unwrap();
+        watcher.until_seq(last).await;
+        assert!(!format!("{:?}", watcher.view.frames).contains("07700"), "the watcher saw the held question");
+        assert!(watcher.view.questions.values().all(|q| q.handle.is_none()), "youth level: no names");
+    })
+    .await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_live_page_fits_a_360_px_phone() {
+    let phone = Options {
+        window: (360, 800),
+        ..Options::default()
+    };
+    with_demo(phone, |app, client| async move {
+        let session_id = demo_live_session(&app).await;
+        join_live(&client, &app, session_id, "Pocket").await;
+        wait_until(&client, "the questions", "document.querySelector('[data-questions] li .q-actions')").await;
+        let scroll = eval(&client, "return document.documentElement.scrollWidth").await;
+        assert!(scroll.as_u64().is_some_and(|w| w <= 360), "no sideways scrolling: {scroll}; wider: {}",
+            eval(&client, "return [...document.querySelectorAll('body *')].filter(e => e.getBoundingClientRect().right > 360.5).slice(0, 8).map(e => e.tagName + '.' + e.className).join(', ')").await);
+    })
+    .await;
+}

@@ -123,6 +123,7 @@ support-captions-no = لا توجد ترجمة نصية مباشرة
 support-interpretation-yes = ترجمة شفوية
 support-interpretation-no = لا توجد ترجمة شفوية
 add-to-calendar = أضف إلى التقويم
+session-live-link = الأسئلة والأجوبة المباشرة
 add-to-schedule = أضف إلى جدولي
 remove-from-schedule = احذف من جدولي
 in-my-schedule = هذه الجلسة في جدولك.

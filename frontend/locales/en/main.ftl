@@ -123,6 +123,7 @@ support-captions-no = No live captions
 support-interpretation-yes = Interpretation
 support-interpretation-no = No interpretation
 add-to-calendar = Add to calendar
+session-live-link = Live questions and answers
 add-to-schedule = Add to my schedule
 remove-from-schedule = Remove from my schedule
 in-my-schedule = In your schedule.

@@ -123,6 +123,7 @@ support-captions-no = Pas de sous-titrage en direct
 support-interpretation-yes = Interprétation
 support-interpretation-no = Pas d’interprétation
 add-to-calendar = Ajouter à l’agenda
+session-live-link = Questions-réponses en direct
 add-to-schedule = Ajouter à mon programme
 remove-from-schedule = Retirer de mon programme
 in-my-schedule = Dans votre programme.
