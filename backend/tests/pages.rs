@@ -726,3 +726,139 @@ async fn a_form_posted_from_another_site_is_refused() {
         .unwrap();
     assert_eq!(app.send(req).await.status, StatusCode::FORBIDDEN);
 }
+
+// ---------------------------------------------------------------------------------------------
+// Live pages
+
+async fn live_session_id(db: &Db) -> i64 {
+    igf_week(db).await;
+    sqlx::query_scalar("select min(session_id) from session")
+        .fetch_one(&db.pool)
+        .await
+        .unwrap()
+}
+
+#[tokio::test]
+async fn joining_a_live_session_needs_a_handle_an_age_band_and_the_code_of_conduct() {
+    let app = spawn().await;
+    let id = live_session_id(&app.db).await;
+    let form = app.get(&format!("/live/{id}"), &[]).await;
+    assert_eq!(form.status, StatusCode::OK);
+    assert!(form.body.contains("name=\"handle\"") && form.body.contains("name=\"age_band\""));
+    assert!(form.body.contains("Code of conduct"));
+
+    // Missing acceptance, a handle with a phone number: clear errors, nothing stored.
+    let refused = app
+        .post(
+            &format!("/live/{id}/join"),
+            &[
+                ("handle", "call 07700900123"),
+                ("age_band", "16_17"),
+                ("attendance", "online"),
+            ],
+            &[],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(refused.body.contains("contact details"), "{}", refused.body);
+    assert!(refused.body.contains("accept the code of conduct"));
+    let stored: i64 = sqlx::query_scalar("select count(*) from participant")
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(stored, 0);
+
+    let joined = app
+        .post(
+            &format!("/live/{id}/join"),
+            &[
+                ("handle", "Robin"),
+                ("age_band", "16_17"),
+                ("attendance", "online"),
+                ("stakeholder_group", ""),
+                ("regional_group", "african"),
+                ("accept_code_of_conduct", "yes"),
+            ],
+            &[],
+        )
+        .await;
+    assert_eq!(joined.status, StatusCode::SEE_OTHER);
+    assert_eq!(joined.location(), format!("/live/{id}"));
+    let cookie = joined
+        .set_cookie(&format!("__Host-plenary-live-{id}"))
+        .expect("the join cookie");
+    assert!(
+        cookie.contains("HttpOnly") && cookie.contains("Secure") && cookie.contains("SameSite=Lax")
+    );
+    // The data key is shown once, on the next page, then its cookie is gone.
+    let join_cookie = joined.cookie_pair(&format!("__Host-plenary-live-{id}"));
+    let key_cookie = joined.cookie_pair(&format!("__Host-plenary-key-{id}"));
+    let page = app
+        .get(&format!("/live/{id}"), &[&join_cookie, &key_cookie])
+        .await;
+    assert!(page.body.contains("personal data key"));
+    assert!(page.body.contains("data-live=\"participant\""));
+    assert!(
+        page.set_cookie(&format!("__Host-plenary-key-{id}"))
+            .is_some(),
+        "the key cookie is removed"
+    );
+    let again = app.get(&format!("/live/{id}"), &[&join_cookie]).await;
+    assert!(!again.body.contains("personal data key"));
+    // A look-alike handle is refused.
+    let twin = app
+        .post(
+            &format!("/live/{id}/join"),
+            &[
+                ("handle", "ROBIN"),
+                ("age_band", "18_plus"),
+                ("attendance", "onsite"),
+                ("accept_code_of_conduct", "yes"),
+            ],
+            &[],
+        )
+        .await;
+    assert_eq!(twin.status, StatusCode::UNPROCESSABLE_ENTITY);
+}
+
+#[tokio::test]
+async fn the_moderator_console_is_for_the_sessions_moderators_and_the_screen_shows_the_join_code() {
+    let app = spawn().await;
+    let id = live_session_id(&app.db).await;
+    let anonymous = app.get(&format!("/live/{id}/moderate"), &[]).await;
+    assert_eq!(anonymous.status, StatusCode::SEE_OTHER);
+    assert!(anonymous.location().starts_with("/login?next="));
+    let unassigned = app
+        .staff_cookie("mod@example.org", StaffRole::Moderator)
+        .await;
+    assert_eq!(
+        app.get(&format!("/live/{id}/moderate"), &[&unassigned])
+            .await
+            .status,
+        StatusCode::FORBIDDEN
+    );
+    let organizer = app
+        .staff_cookie("org@example.org", StaffRole::Organizer)
+        .await;
+    let console = app
+        .get(&format!("/live/{id}/moderate"), &[&organizer])
+        .await;
+    assert_eq!(console.status, StatusCode::OK);
+    assert!(
+        console.body.contains("data-live=\"moderator\"")
+            && console.body.contains("Keyboard shortcuts")
+    );
+    let code: String =
+        sqlx::query_scalar("select join_code from live_session where session_id = $1")
+            .bind(id)
+            .fetch_one(&app.db.pool)
+            .await
+            .unwrap();
+    let screen = app.get(&format!("/live/{id}/screen"), &[]).await;
+    assert_eq!(screen.status, StatusCode::OK);
+    assert!(screen.body.contains(&code) && screen.body.contains(&format!("/j/{code}")));
+    assert_eq!(
+        app.get("/live/999999", &[]).await.status,
+        StatusCode::NOT_FOUND
+    );
+}
