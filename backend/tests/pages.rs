@@ -854,6 +854,42 @@ async fn the_moderator_console_is_for_the_sessions_moderators_and_the_screen_sho
             .fetch_one(&app.db.pool)
             .await
             .unwrap();
+    // The organizer assigns the moderator from the console; then the console opens for them.
+    let staff_id: i64 =
+        sqlx::query_scalar("select staff_id from staff where email = 'mod@example.org'")
+            .fetch_one(&app.db.pool)
+            .await
+            .unwrap();
+    let added = app
+        .post(
+            &format!("/live/{id}/moderators"),
+            &[
+                ("staff_id", &staff_id.to_string()),
+                ("role", "online_moderator"),
+                ("action", "add"),
+            ],
+            &[&organizer],
+        )
+        .await;
+    assert_eq!(added.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        app.get(&format!("/live/{id}/moderate"), &[&unassigned])
+            .await
+            .status,
+        StatusCode::OK
+    );
+    let by_moderator = app
+        .post(
+            &format!("/live/{id}/moderators"),
+            &[("staff_id", &staff_id.to_string()), ("action", "remove")],
+            &[&unassigned],
+        )
+        .await;
+    assert_eq!(
+        by_moderator.status,
+        StatusCode::FORBIDDEN,
+        "only organizers assign"
+    );
     let screen = app.get(&format!("/live/{id}/screen"), &[]).await;
     assert_eq!(screen.status, StatusCode::OK);
     assert!(screen.body.contains(&code) && screen.body.contains(&format!("/j/{code}")));

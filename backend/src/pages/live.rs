@@ -30,6 +30,10 @@ pub fn router() -> Router<AppState> {
         .route("/live/{session_id}", get(live_page))
         .route("/live/{session_id}/join", axum::routing::post(join))
         .route("/live/{session_id}/moderate", get(console))
+        .route(
+            "/live/{session_id}/moderators",
+            axum::routing::post(change_moderators),
+        )
         .route("/live/{session_id}/screen", get(screen))
 }
 
@@ -80,6 +84,9 @@ struct ConsolePage {
     join_url: String,
     strings: String,
     reasons: Options,
+    /// Organizers only: the session's moderators and who could be added.
+    moderators: Vec<participants::SessionModerator>,
+    assignable: Options,
 }
 
 #[derive(Template)]
@@ -381,10 +388,28 @@ async fn console(
         label: ctx.t.get(&format!("dismiss-reason-{r}")),
     })
     .collect();
+    let (moderators, assignable) = if ctx.is_organizer() {
+        let staff = participants::list_assignable_staff(&state.db)
+            .await?
+            .into_iter()
+            .map(|(id, name, role)| Choice {
+                value: id.to_string(),
+                label: format!("{name} ({})", ctx.t.term("staff-role", &role)),
+            })
+            .collect();
+        (
+            participants::list_moderators(&state.db, session_id).await?,
+            staff,
+        )
+    } else {
+        (Vec::new(), Vec::new())
+    };
     render(&ConsolePage {
         join_url: join_url(&state, &info),
         strings: strings(&ctx),
         reasons,
+        moderators,
+        assignable,
         info,
         ctx,
     })
@@ -417,4 +442,35 @@ async fn screen(
         info,
         ctx,
     })
+}
+
+#[derive(Deserialize)]
+struct ModeratorForm {
+    staff_id: i64,
+    #[serde(default)]
+    role: String,
+    /// `add` or `remove`.
+    action: String,
+}
+
+/// Organizers add or remove a session's moderators from the console.
+async fn change_moderators(
+    State(state): State<AppState>,
+    super::OrganizerPage(_): super::OrganizerPage,
+    Path(session_id): Path<i64>,
+    Form(form): Form<ModeratorForm>,
+) -> Result<Response, PageError> {
+    let mut list = participants::list_moderators(&state.db, session_id).await?;
+    list.retain(|m| m.staff_id != form.staff_id);
+    if form.action == "add" {
+        let role = crate::domain::schedule::ModeratorRole::parse(&form.role)
+            .map_err(|e| AppError::field("role", e))?;
+        list.push(participants::SessionModerator {
+            staff_id: form.staff_id,
+            role,
+            display_name: String::new(),
+        });
+    }
+    participants::set_moderators(&state.db, session_id, &list).await?;
+    Ok(Redirect::to(&format!("/live/{session_id}/moderate#moderators-heading")).into_response())
 }
