@@ -600,4 +600,128 @@ mod tests {
             assert_eq!(back, frame, "{text}");
         }
     }
+
+    /// The `type` names of every command, by a match with no wildcard: a new variant fails to
+    /// compile here until it is listed (and then the test asks for its example in the docs).
+    fn command_type(command: &Command) -> &'static str {
+        match command {
+            Command::Ask { .. }
+            | Command::Vote { .. }
+            | Command::Withdraw { .. }
+            | Command::RaiseHand
+            | Command::LowerHand
+            | Command::EraseMyData
+            | Command::Approve { .. }
+            | Command::Dismiss { .. }
+            | Command::MarkAnswered { .. }
+            | Command::Reopen { .. }
+            | Command::ShowOnScreen { .. }
+            | Command::Merge { .. }
+            | Command::Edit { .. }
+            | Command::Label { .. }
+            | Command::Pin { .. }
+            | Command::Reply { .. }
+            | Command::SetQaState { .. }
+            | Command::SetModeration { .. }
+            | Command::SetFloorOrder { .. }
+            | Command::CallNext
+            | Command::CallSpeaker { .. }
+            | Command::SkipSpeaker { .. }
+            | Command::ClearFloor
+            | Command::Backstage { .. }
+            | Command::Suspend { .. }
+            | Command::RemoveParticipant { .. }
+            | Command::SetSafeguarding { .. } => command.name(),
+        }
+    }
+
+    const COMMAND_COUNT: usize = 27;
+    const SERVER_TYPES: &[&str] = &[
+        "snapshot",
+        "ack",
+        "error",
+        "question",
+        "question_removed",
+        "your_question",
+        "tallies",
+        "session_state",
+        "floor",
+        "backstage_note",
+        "skip",
+        "presence",
+    ];
+
+    fn server_type(frame: &ServerFrame) -> &'static str {
+        match frame {
+            ServerFrame::Snapshot(_) => "snapshot",
+            ServerFrame::Ack { .. } => "ack",
+            ServerFrame::Error { .. } => "error",
+            ServerFrame::Question { .. } => "question",
+            ServerFrame::QuestionRemoved { .. } => "question_removed",
+            ServerFrame::YourQuestion { .. } => "your_question",
+            ServerFrame::Tallies { .. } => "tallies",
+            ServerFrame::SessionState { .. } => "session_state",
+            ServerFrame::Floor { .. } => "floor",
+            ServerFrame::BackstageNote { .. } => "backstage_note",
+            ServerFrame::Skip { .. } => "skip",
+            ServerFrame::Presence { .. } => "presence",
+        }
+    }
+
+    /// The fenced blocks of `docs/PROTOCOL.md` whose info string is `info`.
+    fn examples(info: &str) -> Vec<String> {
+        let doc = include_str!("../../../docs/PROTOCOL.md");
+        let mut found = Vec::new();
+        let mut current: Option<String> = None;
+        for line in doc.lines() {
+            match &mut current {
+                None if line.trim() == format!("```{info}") => current = Some(String::new()),
+                Some(block) if line.trim() == "```" => {
+                    found.push(std::mem::take(block));
+                    current = None;
+                }
+                Some(block) => {
+                    block.push_str(line);
+                    block.push('\n');
+                }
+                None => {}
+            }
+        }
+        found
+    }
+
+    #[test]
+    fn every_documented_example_parses_and_every_frame_is_documented() {
+        let mut commands = std::collections::BTreeSet::new();
+        for text in examples("json client") {
+            let frame: ClientFrame =
+                serde_json::from_str(&text).unwrap_or_else(|e| panic!("{e}: {text}"));
+            let written: serde_json::Value = serde_json::from_str(&text).unwrap();
+            assert_eq!(
+                serde_json::to_value(&frame).unwrap(),
+                written,
+                "round trip of {text}"
+            );
+            commands.insert(command_type(&frame.command));
+        }
+        assert_eq!(
+            commands.len(),
+            COMMAND_COUNT,
+            "commands with an example: {commands:?}"
+        );
+        let mut frames = std::collections::BTreeSet::new();
+        for text in examples("json server") {
+            let frame: ServerFrame =
+                serde_json::from_str(&text).unwrap_or_else(|e| panic!("{e}: {text}"));
+            let written: serde_json::Value = serde_json::from_str(&text).unwrap();
+            assert_eq!(
+                serde_json::to_value(&frame).unwrap(),
+                written,
+                "round trip of {text}"
+            );
+            frames.insert(server_type(&frame));
+        }
+        let all: std::collections::BTreeSet<&str> = SERVER_TYPES.iter().copied().collect();
+        assert_eq!(frames, all, "server frames with an example");
+    }
 }
