@@ -292,6 +292,7 @@ function start() {
       });
       summary.textContent = r.ok || r.status === 409 ? t("live-report-sent") : t("live-error");
       report.open = false;
+      loadReports();
     });
     report.append(summary, form);
     actions.append(vote, report);
@@ -427,6 +428,7 @@ function start() {
       reply, button(t("live-reply"), () => send({ type: "reply", question_id: id, text: reply.value }), "reply"),
       label, button(t("live-label"), () => send({ type: "label", question_id: id, label: label.value }), "label"),
       button(t("live-remove"), () => q.participant_id && send({ type: "remove_participant", participant_id: model.questions.get(id).participant_id, ban: false }), "remove danger"),
+      button(t("live-remove-ban"), () => q.participant_id && send({ type: "remove_participant", participant_id: model.questions.get(id).participant_id, ban: true }), "ban danger"),
     );
     li.append(row);
     li.addEventListener("keydown", (event) => {
@@ -522,6 +524,18 @@ function start() {
     if (input.value.trim()) send({ type: "backstage", text: input.value });
     input.value = "";
   });
+
+  // The participant's reports and where each stands.
+  async function loadReports() {
+    const list = $("[data-reports]");
+    if (!list) return;
+    const r = await fetch(`/api/sessions/${sessionId}/live/reports/mine`);
+    if (!r.ok) return;
+    const reports = await r.json();
+    list.replaceChildren(...reports.map((rep) => el("li", "", `#${rep.question_id ?? "?"} · ${t(`report-category-${rep.category}`)} · ${t(`report-status-${rep.status}`)}`)));
+    list.closest("section").hidden = reports.length === 0;
+  }
+  if (mode === "participant") loadReports();
 
   connect();
 }

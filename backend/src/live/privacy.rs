@@ -84,7 +84,7 @@ pub fn router() -> OpenApiRouter<AppState> {
         .routes(routes!(erase_my_data))
 }
 
-async fn participant_for_key(state: &AppState, key: &str) -> Result<(i64, i64), AppError> {
+pub async fn participant_for_key(state: &AppState, key: &str) -> Result<(i64, i64), AppError> {
     let row = sqlx::query(
         "select participant_id, session_id from participant where data_key_hash = $1 and erased_at is null",
     )
@@ -107,6 +107,12 @@ async fn export_my_data(
 ) -> Result<Response, AppError> {
     RateLimits::check(&state.limits.login, address)?;
     let (me, session_id) = participant_for_key(&state, &key.data_key).await?;
+    let data = collect(&state, me, session_id).await?;
+    download(&data)
+}
+
+/// Everything held about participant `me` of `session_id`.
+pub async fn collect(state: &AppState, me: i64, session_id: i64) -> Result<MyData, AppError> {
     let db = &state.db.pool;
     let p = sqlx::query(
         "select s.title, p.handle, p.age_band, p.attendance, p.stakeholder_group, p.regional_group, \
@@ -200,7 +206,12 @@ async fn export_my_data(
             "Moderators' decisions about your questions are in the session's audit log without your words.".into(),
         ],
     };
-    let body = serde_json::to_vec_pretty(&data).map_err(|e| AppError::Internal(e.into()))?;
+    Ok(data)
+}
+
+/// The export as a JSON download.
+pub fn download(data: &MyData) -> Result<Response, AppError> {
+    let body = serde_json::to_vec_pretty(data).map_err(|e| AppError::Internal(e.into()))?;
     let mut response = (axum::http::StatusCode::OK, body).into_response();
     let headers = response.headers_mut();
     headers.insert(
@@ -232,6 +243,11 @@ async fn erase_my_data(
 ) -> Result<axum::Json<Erased>, AppError> {
     RateLimits::check(&state.limits.login, address)?;
     let (me, session_id) = participant_for_key(&state, &key.data_key).await?;
+    Ok(axum::Json(erase(&state, me, session_id).await?))
+}
+
+/// Erases participant `me` of `session_id` through the session's writer.
+pub async fn erase(state: &AppState, me: i64, session_id: i64) -> Result<Erased, AppError> {
     let questions: i64 = sqlx::query("select count(*) from question where participant_id = $1")
         .bind(me)
         .fetch_one(&state.db.pool)
@@ -245,10 +261,10 @@ async fn erase_my_data(
         command: Command::EraseMyData,
     };
     match hub.submit(Actor::Participant(me), frame).await.await {
-        Ok(Ok(_)) => Ok(axum::Json(Erased {
+        Ok(Ok(_)) => Ok(Erased {
             erased: true,
             questions,
-        })),
+        }),
         Ok(Err(refusal)) => Err(AppError::Conflict(refusal.message)),
         Err(_) => Err(AppError::Internal(anyhow::anyhow!(
             "the live writer stopped"

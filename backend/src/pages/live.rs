@@ -178,6 +178,10 @@ fn strings(ctx: &Ctx) -> String {
         let key = format!("dismiss-reason-{reason}");
         map.insert(key.clone(), ctx.t.get(&key).into());
     }
+    for status in ["open", "in_review", "referred", "closed"] {
+        let key = format!("report-status-{status}");
+        map.insert(key.clone(), ctx.t.get(&key).into());
+    }
     for category in [
         "csam",
         "grooming",
@@ -190,7 +194,7 @@ fn strings(ctx: &Ctx) -> String {
         let key = format!("report-category-{category}");
         map.insert(key.clone(), ctx.t.get(&key).into());
     }
-    // `</` cannot end the script element: the JSON is escaped for HTML by the template anyway.
+    // Carried in a data attribute, so the template's HTML escaping is all it needs.
     serde_json::Value::Object(map).to_string()
 }
 

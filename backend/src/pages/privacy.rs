@@ -12,6 +12,89 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/privacy", get(privacy))
         .route("/privacy/young", get(privacy_young))
+        .route("/my-data", get(my_data_form))
+        .route("/my-data/download", axum::routing::post(download_my_data))
+        .route("/my-data/erase", axum::routing::post(erase_my_data))
+}
+
+#[derive(Template)]
+#[template(path = "my_data.html")]
+struct MyDataPage {
+    ctx: Ctx,
+    /// Set after an erasure: how many questions were erased.
+    erased: Option<i64>,
+    /// Set when a key was not recognised or the erasure was not confirmed.
+    problem: Option<String>,
+}
+
+async fn my_data_form(ctx: Ctx) -> Result<Response, PageError> {
+    render(&MyDataPage {
+        ctx,
+        erased: None,
+        problem: None,
+    })
+}
+
+#[derive(serde::Deserialize)]
+struct KeyForm {
+    #[serde(default)]
+    data_key: String,
+    #[serde(default)]
+    confirm: Option<String>,
+}
+
+/// The page again, with what went wrong (the same words for a wrong and a spent key).
+fn problem(ctx: Ctx, key: &str) -> Result<Response, PageError> {
+    let message = ctx.t.get(key);
+    super::render_status(
+        axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+        &MyDataPage {
+            ctx,
+            erased: None,
+            problem: Some(message),
+        },
+    )
+}
+
+async fn download_my_data(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    address: crate::http::ratelimit::ClientAddress,
+    ctx: Ctx,
+    axum::extract::Form(form): axum::extract::Form<KeyForm>,
+) -> Result<Response, PageError> {
+    crate::http::ratelimit::RateLimits::check(&state.limits.login, address)?;
+    match crate::live::privacy::participant_for_key(&state, &form.data_key).await {
+        Ok((me, session_id)) => {
+            let data = crate::live::privacy::collect(&state, me, session_id).await?;
+            Ok(crate::live::privacy::download(&data)?)
+        }
+        Err(crate::http::error::AppError::NotFound) => problem(ctx, "my-data-unknown-key"),
+        Err(e) => Err(e.into()),
+    }
+}
+
+async fn erase_my_data(
+    axum::extract::State(state): axum::extract::State<AppState>,
+    address: crate::http::ratelimit::ClientAddress,
+    ctx: Ctx,
+    axum::extract::Form(form): axum::extract::Form<KeyForm>,
+) -> Result<Response, PageError> {
+    crate::http::ratelimit::RateLimits::check(&state.limits.login, address)?;
+    if form.confirm.is_none() {
+        return problem(ctx, "my-data-confirm-needed");
+    }
+    match crate::live::privacy::participant_for_key(&state, &form.data_key).await {
+        Ok((me, session_id)) => {
+            let erased = crate::live::privacy::erase(&state, me, session_id).await?;
+            render(&MyDataPage {
+                ctx,
+                erased: Some(erased.questions),
+                problem: None,
+            })
+        }
+        Err(crate::http::error::AppError::NotFound) => problem(ctx, "my-data-unknown-key"),
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// One section: a heading and its paragraphs, already translated.

@@ -209,3 +209,62 @@ async fn the_privacy_notice_is_served_in_plain_language_and_for_children() {
     assert!(client.get("/").await.text.contains("href=\"/privacy\""));
     app.teardown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_my_data_page_downloads_and_erases_with_the_key_and_no_account() {
+    let Some(app) = TestApp::spawn(Backend::Sqlite).await else {
+        return;
+    };
+    let org = app.organizer().await;
+    let session_id = app.live_session(&org).await;
+    let joined = app.join(session_id, "Pagefolk").await;
+    let client = app.anonymous();
+    client.get("/my-data").await.expect_status(StatusCode::OK);
+    let form = |path: &str, body: &str| {
+        client
+            .request(reqwest::Method::POST, path)
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(body.to_string())
+    };
+    let download = client
+        .send(form(
+            "/my-data/download",
+            &format!("data_key={}", joined.data_key),
+        ))
+        .await
+        .expect_status(StatusCode::OK);
+    assert!(
+        download
+            .header("content-disposition")
+            .contains("plenary-my-data.json")
+    );
+    assert_eq!(download.body["handle"], joined.handle.as_str());
+    let unconfirmed = client
+        .send(form(
+            "/my-data/erase",
+            &format!("data_key={}", joined.data_key),
+        ))
+        .await;
+    assert_eq!(unconfirmed.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(app.count("participant where erased_at is null").await, 1);
+    let erased = client
+        .send(form(
+            "/my-data/erase",
+            &format!("data_key={}&confirm=yes", joined.data_key),
+        ))
+        .await
+        .expect_status(StatusCode::OK);
+    assert!(erased.text.contains("We erased your data"));
+    let wrong = client
+        .send(form(
+            "/my-data/download",
+            &format!("data_key={}", joined.data_key),
+        ))
+        .await;
+    assert_eq!(
+        wrong.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "a spent key opens nothing"
+    );
+    app.teardown().await;
+}

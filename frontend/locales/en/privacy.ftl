@@ -49,3 +49,16 @@ privacy-young-delete-2 = With it you can see everything we have about you, downl
 privacy-young-help-heading = If something feels wrong
 privacy-young-help-1 = Press the report button on a question. A trusted adult who looks after safety in the session will see it.
 privacy-young-help-2 = You can also talk to a parent, a teacher or a helpline in your country. You did nothing wrong by asking for help.
+
+## Your data, with the personal data key (page /my-data)
+my-data-title = Your data
+my-data-intro = Paste the personal data key you were given when you joined a session. You can download everything we hold about you in that session, or erase it.
+my-data-key = Personal data key
+my-data-download = Download my data (JSON)
+my-data-erase-heading = Erase what I wrote
+my-data-erase-intro = Your questions, votes, raised hands and name are removed, also from the screens of people connected now. This cannot be undone.
+my-data-confirm = Yes, erase my data in this session
+my-data-erase = Erase my data
+my-data-erased = Done. We erased your data, including { $n } question(s).
+my-data-unknown-key = We do not know this key. Check it, or ask the organisers; a key stops working once its data is erased.
+my-data-confirm-needed = Please tick the box to confirm the erasure.

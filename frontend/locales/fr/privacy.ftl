@@ -49,3 +49,16 @@ privacy-young-delete-2 = Avec elle, tu peux voir tout ce que nous avons sur toi,
 privacy-young-help-heading = Si quelque chose ne va pas
 privacy-young-help-1 = Appuie sur le bouton de signalement d’une question. Un adulte de confiance chargé de la sécurité de la session le verra.
 privacy-young-help-2 = Tu peux aussi en parler à un parent, à un enseignant ou à une ligne d’écoute de ton pays. Demander de l’aide, ce n’est jamais une faute.
+
+## Tes données, avec la clé de données personnelle (page /my-data)
+my-data-title = Vos données
+my-data-intro = Collez la clé de données personnelle reçue en rejoignant une session. Vous pouvez télécharger tout ce que nous détenons sur vous dans cette session, ou l’effacer.
+my-data-key = Clé de données personnelle
+my-data-download = Télécharger mes données (JSON)
+my-data-erase-heading = Effacer ce que j’ai écrit
+my-data-erase-intro = Vos questions, vos votes, vos mains levées et votre nom sont supprimés, y compris sur les écrans des personnes connectées. C’est définitif.
+my-data-confirm = Oui, effacer mes données de cette session
+my-data-erase = Effacer mes données
+my-data-erased = C’est fait. Vos données ont été effacées, dont { $n } question(s).
+my-data-unknown-key = Cette clé nous est inconnue. Vérifiez-la ou demandez aux organisateurs ; une clé cesse de fonctionner une fois ses données effacées.
+my-data-confirm-needed = Cochez la case pour confirmer l’effacement.
