@@ -10,6 +10,7 @@ pub mod my_schedule;
 pub mod organize;
 pub mod privacy;
 pub mod programme;
+pub mod safeguarding;
 pub mod staff;
 pub mod view;
 
@@ -42,6 +43,7 @@ pub fn router() -> Router<AppState> {
         .merge(organize::router())
         .merge(privacy::router())
         .merge(live::router())
+        .merge(safeguarding::router())
         .fallback(not_found)
         .layer(middleware::from_fn(render_error_pages))
         .route("/static/{*path}", get(static_file))

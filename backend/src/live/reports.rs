@@ -41,6 +41,21 @@ pub enum ReportCategory {
     Other,
 }
 
+impl ReportCategory {
+    /// The stored and wire name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReportCategory::Csam => "csam",
+            ReportCategory::Grooming => "grooming",
+            ReportCategory::Bullying => "bullying",
+            ReportCategory::PersonalData => "personal_data",
+            ReportCategory::Hate => "hate",
+            ReportCategory::Spam => "spam",
+            ReportCategory::Other => "other",
+        }
+    }
+}
+
 /// Where a report stands.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
 #[serde(rename_all = "snake_case")]
@@ -62,6 +77,18 @@ fn word<T: Serialize>(value: T) -> String {
 fn parse<T: serde::de::DeserializeOwned>(s: String) -> Result<T, AppError> {
     serde_json::from_value(serde_json::Value::String(s))
         .map_err(|_| AppError::Internal(anyhow::anyhow!("unexpected stored report value")))
+}
+
+impl ReportStatus {
+    /// The stored and wire name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReportStatus::Open => "open",
+            ReportStatus::InReview => "in_review",
+            ReportStatus::Referred => "referred",
+            ReportStatus::Closed => "closed",
+        }
+    }
 }
 
 /// A participant's report.
@@ -263,6 +290,15 @@ async fn list_reports(
     crate::http::extract::Query(filter): crate::http::extract::Query<ReportFilter>,
 ) -> Result<axum::Json<Vec<ReportForContact>>, AppError> {
     let staff = staff_or_401(staff)?;
+    Ok(axum::Json(queue(&state, &staff, filter.status).await?))
+}
+
+/// The reports `staff` may triage, open ones first.
+pub async fn queue(
+    state: &AppState,
+    staff: &Staff,
+    status: Option<ReportStatus>,
+) -> Result<Vec<ReportForContact>, AppError> {
     let sql = format!(
         "select r.report_id, r.session_id, s.title, r.question_id, q.text, q.status, r.category, r.note, \
          r.status, r.created_at, r.updated_at from report r join session s on s.session_id = r.session_id \
@@ -273,7 +309,7 @@ async fn list_reports(
     let rows = sqlx::query(&sql)
         .bind(staff.role.as_str())
         .bind(staff.staff_id)
-        .bind(filter.status.map(word).unwrap_or_default())
+        .bind(status.map(word).unwrap_or_default())
         .fetch_all(&state.db.pool)
         .await?;
     let mut reports = Vec::new();
@@ -295,7 +331,47 @@ async fn list_reports(
             updated_at: r.try_get(10)?,
         });
     }
-    Ok(axum::Json(reports))
+    Ok(reports)
+}
+
+/// Sets a report's status if `staff` may triage it; `NotFound` otherwise.
+pub async fn triage(
+    state: &AppState,
+    staff: &Staff,
+    report_id: i64,
+    status: ReportStatus,
+) -> Result<(), AppError> {
+    let sql = format!(
+        "select r.session_id from report r join live_session l on l.session_id = r.session_id \
+         where r.report_id = $3 and {VISIBLE_TO}"
+    );
+    let session_id: i64 = sqlx::query(&sql)
+        .bind(staff.role.as_str())
+        .bind(staff.staff_id)
+        .bind(report_id)
+        .fetch_optional(&state.db.pool)
+        .await?
+        .ok_or(AppError::NotFound)?
+        .get(0);
+    sqlx::query(
+        "update report set status = $1, updated_at = $2, handled_by = $3 where report_id = $4",
+    )
+    .bind(word(status))
+    .bind(now())
+    .bind(staff.staff_id)
+    .bind(report_id)
+    .execute(&state.db.pool)
+    .await?;
+    super::store::audit_plain(
+        &state.db,
+        session_id,
+        &format!("staff:{}", staff.staff_id),
+        "triage_report",
+        &format!("report:{report_id}"),
+        &word(status),
+    )
+    .await?;
+    Ok(())
 }
 
 /// A triage decision.
@@ -316,36 +392,7 @@ async fn update_report(
     Json(update): Json<ReportUpdate>,
 ) -> Result<axum::Json<ReportUpdate>, AppError> {
     let staff = staff_or_401(staff)?;
-    let sql = format!(
-        "select r.session_id from report r join live_session l on l.session_id = r.session_id \
-         where r.report_id = $3 and {VISIBLE_TO}"
-    );
-    let session_id: i64 = sqlx::query(&sql)
-        .bind(staff.role.as_str())
-        .bind(staff.staff_id)
-        .bind(report_id)
-        .fetch_optional(&state.db.pool)
-        .await?
-        .ok_or(AppError::NotFound)?
-        .get(0);
-    sqlx::query(
-        "update report set status = $1, updated_at = $2, handled_by = $3 where report_id = $4",
-    )
-    .bind(word(update.status))
-    .bind(now())
-    .bind(staff.staff_id)
-    .bind(report_id)
-    .execute(&state.db.pool)
-    .await?;
-    super::store::audit_plain(
-        &state.db,
-        session_id,
-        &format!("staff:{}", staff.staff_id),
-        "triage_report",
-        &format!("report:{report_id}"),
-        &word(update.status),
-    )
-    .await?;
+    triage(&state, &staff, report_id, update.status).await?;
     Ok(axum::Json(update))
 }
 

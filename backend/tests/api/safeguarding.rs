@@ -433,3 +433,83 @@ async fn reports_reach_the_safeguarding_contact_and_the_reporter_follows_them(ap
         "the audit log holds no report notes"
     );
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_safeguarding_pages_show_the_queue_and_the_audit_log() {
+    let Some(app) = TestApp::spawn(crate::helpers::Backend::Sqlite).await else {
+        return;
+    };
+    let org = app.organizer().await;
+    let session_id = app.live_session(&org).await;
+    let mut organizer = LiveClient::connect(&app, session_id, org.cookie_header().as_deref()).await;
+    let asker = app.join(session_id, "Asker").await;
+    let mut asker_ws = LiveClient::connect(&app, session_id, Some(&asker.cookie)).await;
+    let q = acked(
+        &asker_ws
+            .command(Command::Ask {
+                text: "Rude words here".into(),
+                anonymous: false,
+            })
+            .await,
+    )
+    .1
+    .question_id
+    .unwrap();
+    acked(&organizer.command(Command::Approve { question_id: q }).await);
+    let reporter = app.join(session_id, "Reporter").await;
+    let client = app.anonymous();
+    let filed = client
+        .send(
+            client
+                .request(
+                    reqwest::Method::POST,
+                    &format!("/api/sessions/{session_id}/live/reports"),
+                )
+                .header("cookie", reporter.cookie.clone())
+                .json(&json!({"question_id": q, "category": "hate"})),
+        )
+        .await;
+    assert_eq!(filed.status, StatusCode::CREATED);
+    let report_id = filed.body["report_id"].as_i64().unwrap();
+    let queue = org.get("/safeguarding").await.expect_status(StatusCode::OK);
+    assert!(
+        queue.text.contains("Rude words here")
+            && queue.text.contains(&format!("report-{report_id}"))
+    );
+    let triaged = org
+        .send(
+            org.request(
+                reqwest::Method::POST,
+                &format!("/safeguarding/reports/{report_id}"),
+            )
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body("status=referred"),
+        )
+        .await;
+    assert_eq!(triaged.status, StatusCode::SEE_OTHER);
+    let status: String = sqlx::query_scalar("select status from report where report_id = $1")
+        .bind(report_id)
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(status, "referred");
+    let audit = org
+        .get(&format!("/live/{session_id}/audit"))
+        .await
+        .expect_status(StatusCode::OK);
+    assert!(audit.text.contains("triage_report") && audit.text.contains("approve"));
+    assert!(
+        !audit.text.contains("Rude words"),
+        "the audit page holds no content"
+    );
+    app.anonymous()
+        .get("/safeguarding")
+        .await
+        .expect_status(StatusCode::SEE_OTHER);
+    app.moderator()
+        .await
+        .get(&format!("/live/{session_id}/audit"))
+        .await
+        .expect_status(StatusCode::FORBIDDEN);
+    app.teardown().await;
+}
