@@ -345,6 +345,8 @@ function start() {
     for (const b of root.querySelectorAll("[data-floor-order]")) b.setAttribute("aria-pressed", String(b.dataset.floorOrder === model.state.floor_order));
     const sus = $("[data-suspend]");
     if (sus) sus.setAttribute("aria-pressed", String(Boolean(model.state.suspended)));
+    const youth = $("[data-youth]");
+    if (youth) youth.setAttribute("aria-pressed", String(model.state.safeguarding === "youth"));
     const level = $("[data-safeguarding]");
     if (level) level.textContent = model.state.safeguarding === "youth" ? T["live-youth-level"] || "youth" : "";
     const all = [...model.questions.values()];
@@ -516,6 +518,7 @@ function start() {
   for (const b of root.querySelectorAll("[data-moderation]")) b.addEventListener("click", () => send({ type: "set_moderation", mode: b.dataset.moderation }));
   for (const b of root.querySelectorAll("[data-floor-order]")) b.addEventListener("click", () => send({ type: "set_floor_order", order: b.dataset.floorOrder }));
   $("[data-suspend]")?.addEventListener("click", () => send({ type: "suspend", suspended: !model.state.suspended }));
+  $("[data-youth]")?.addEventListener("click", () => send({ type: "set_safeguarding", level: model.state.safeguarding === "youth" ? "standard" : "youth" }));
   $("[data-call-next]")?.addEventListener("click", () => send({ type: "call_next" }));
   $("[data-clear-floor]")?.addEventListener("click", () => send({ type: "clear_floor" }));
   $("[data-backstage-form]")?.addEventListener("submit", (event) => {

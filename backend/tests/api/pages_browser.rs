@@ -735,21 +735,19 @@ async fn a_question_goes_from_a_participant_through_the_moderator_to_the_screen(
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn in_a_youth_session_a_question_with_a_phone_number_is_held_and_others_never_see_it() {
     with_two_browsers(Options::default(), |app, participant, staff| async move {
-        use plenary::live::protocol::{Command, SafeguardingLevel};
         let session_id = demo_live_session(&app).await;
         create_organizer(&app).await;
-        // The organizer sets the youth level (through the live protocol, as a script would).
-        let org = app.organizer().await;
-        let mut organizer = crate::live_client::LiveClient::connect(&app, session_id, org.cookie_header().as_deref()).await;
-        crate::live_client::acked(&organizer.command(Command::SetSafeguarding { level: SafeguardingLevel::Youth }).await);
+        // The organizer makes it a youth session from the console.
+        log_in(&staff, &app, "/organize").await;
+        open(&staff, &app, &format!("/live/{session_id}/moderate")).await;
+        wait_until(&staff, "the console connects", "document.querySelector('[data-connection]').textContent === 'Connected'").await;
+        click_css(&staff, "[data-youth]").await;
+        wait_until(&staff, "the youth level", "document.querySelector('[data-youth]').getAttribute('aria-pressed') === 'true'").await;
+        wait_until(&staff, "post-moderation is locked", "document.querySelector('[data-moderation=post]').disabled").await;
         // Another participant watches over a websocket: the model fails the test if it ever
         // receives a question it may not see.
         let other = app.join(session_id, "Watcher").await;
         let mut watcher = crate::live_client::LiveClient::connect(&app, session_id, Some(&other.cookie)).await;
-
-        log_in(&staff, &app, "/organize").await;
-        open(&staff, &app, &format!("/live/{session_id}/moderate")).await;
-        wait_until(&staff, "the console connects", "document.querySelector('[data-connection]').textContent === 'Connected'").await;
         join_live(&participant, &app, session_id, "Sam").await;
         let question = "Can someone call me on 07700 900123 about the project?";
         ask_live(&participant, question).await;

@@ -25,3 +25,4 @@ audit-who = من
 audit-what = الإجراء
 audit-target = على
 audit-reason = السبب أو الإعداد
+mod-youth = جلسة شباب (إشراف مسبق دائمًا، والأسماء مخفية)

@@ -25,3 +25,4 @@ audit-who = Who
 audit-what = Action
 audit-target = On
 audit-reason = Reason or setting
+mod-youth = Youth session (always moderated first, names hidden)

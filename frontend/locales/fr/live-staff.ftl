@@ -25,3 +25,4 @@ audit-who = Qui
 audit-what = Action
 audit-target = Sur
 audit-reason = Motif ou réglage
+mod-youth = Session jeunesse (toujours modérée d’abord, noms masqués)
