@@ -111,15 +111,24 @@ async fn next_frame(ws: &mut Ws) -> anyhow::Result<ServerFrame> {
     }
 }
 
-/// Joins one participant over HTTP; returns the join cookie.
+/// A tag for this run, in handles and client ids: client ids of an earlier run would return
+/// that run's results (retries are idempotent) instead of making new changes.
+fn run_tag() -> &'static str {
+    static RUN: std::sync::OnceLock<String> = std::sync::OnceLock::new();
+    RUN.get_or_init(|| letters((now_micros() % 1_000_000_007) as usize))
+}
+
+/// Joins one participant over HTTP; returns the join cookie. Handles carry a tag of this run,
+/// so runs against the same session do not collide.
 async fn join(http: &reqwest::Client, config: &Config, n: usize) -> anyhow::Result<String> {
+    let run = run_tag();
     let reply = http
         .post(format!(
             "{}/api/sessions/{}/live/participants",
             config.server, config.session_id
         ))
         .json(&json!({
-            "handle": format!("Load {}", letters(n)),
+            "handle": format!("Load {run} {}", letters(n)),
             "age_band": "18_plus", "attendance": "online", "accept_code_of_conduct": true,
         }))
         .send()
@@ -145,10 +154,12 @@ async fn join(http: &reqwest::Client, config: &Config, n: usize) -> anyhow::Resu
 
 /// A handle from a number, in letters (digit runs read as phone numbers).
 fn letters(mut n: usize) -> String {
+    // No i, l, m, n, o or r: "rn" looks like "m", and look-alike handles are refused.
+    const SAFE: &[u8] = b"abcdefghjkpqstuvwxyz";
     let mut s = String::new();
     loop {
-        s.push((b'a' + (n % 26) as u8) as char);
-        n /= 26;
+        s.push(SAFE[n % SAFE.len()] as char);
+        n /= SAFE.len();
         if n == 0 {
             return s;
         }
@@ -180,10 +191,10 @@ pub async fn fan_out(config: Config) -> anyhow::Result<Report> {
     // A question to label: asked by the first participant, approved by the moderator.
     let asker_cookie = join(&http, &config, 0).await?;
     let mut asker = open(&config, &asker_cookie).await?;
-    next_frame(&mut asker).await?;
+    let mut asker_seq = next_frame(&mut asker).await?.seq().unwrap_or(0);
     send(
         &mut asker,
-        "lt-ask",
+        &format!("lt-{}-ask", run_tag()),
         Command::Ask {
             text: "Load test question?".into(),
             anonymous: false,
@@ -191,18 +202,22 @@ pub async fn fan_out(config: Config) -> anyhow::Result<Report> {
     )
     .await?;
     let question_id = loop {
+        let frame = next_frame(&mut asker).await?;
+        if let Some(seq) = frame.seq() {
+            asker_seq = asker_seq.max(seq);
+        }
         if let ServerFrame::Ack {
             client_id, result, ..
-        } = next_frame(&mut asker).await?
+        } = frame
         {
-            if client_id == "lt-ask" {
+            if client_id == format!("lt-{}-ask", run_tag()) {
                 break result.question_id.context("the ask was refused")?;
             }
         }
     };
     send(
         &mut *moderator.lock().await,
-        "lt-approve",
+        &format!("lt-{}-approve", run_tag()),
         Command::Approve { question_id },
     )
     .await?;
@@ -222,7 +237,7 @@ pub async fn fan_out(config: Config) -> anyhow::Result<Report> {
             anyhow::Ok((ws, seq, t0.elapsed().as_secs_f64() * 1000.0))
         }));
     }
-    let mut clients = vec![(asker, 0i64)];
+    let mut clients = vec![(asker, asker_seq)];
     let mut snapshot_ms = Vec::new();
     let mut errors = 0u64;
     for j in joins {
@@ -304,7 +319,7 @@ pub async fn fan_out(config: Config) -> anyhow::Result<Report> {
             let label = format!("t{n}@{sent}");
             send(
                 &mut moderator,
-                &format!("lt-{n}"),
+                &format!("lt-{}-{n}", run_tag()),
                 Command::Label { question_id, label },
             )
             .await?;
