@@ -898,3 +898,527 @@ async fn the_moderator_console_is_for_the_sessions_moderators_and_the_screen_sho
         StatusCode::NOT_FOUND
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// Live pages: forms that work without script, and what each visitor may see
+
+/// Joins `session_id` through the form; returns the join cookie (`name=value`).
+async fn join_live(app: &TestApp, session_id: i64, handle: &str) -> String {
+    let joined = app
+        .post(
+            &format!("/live/{session_id}/join"),
+            &[
+                ("handle", handle),
+                ("age_band", "18_plus"),
+                ("attendance", "onsite"),
+                ("accept_code_of_conduct", "yes"),
+            ],
+            &[],
+        )
+        .await;
+    assert_eq!(joined.status, StatusCode::SEE_OTHER, "{}", joined.body);
+    joined.cookie_pair(&format!("__Host-plenary-live-{session_id}"))
+}
+
+/// The id of the only question with this text.
+async fn question_id(db: &Db, text: &str) -> i64 {
+    sqlx::query_scalar("select question_id from question where text = $1")
+        .bind(text)
+        .fetch_one(&db.pool)
+        .await
+        .unwrap()
+}
+
+/// The JSON object a live page hands its scripts (HTML-escaped in a data attribute).
+fn live_strings(body: &str) -> serde_json::Map<String, serde_json::Value> {
+    let start = body.find("data-strings=\"").expect("the strings") + "data-strings=\"".len();
+    let raw = &body[start..start + body[start..].find('"').unwrap()];
+    let json = raw
+        .replace("&#34;", "\"")
+        .replace("&quot;", "\"")
+        .replace("&#39;", "'")
+        .replace("&lt;", "<")
+        .replace("&#60;", "<")
+        .replace("&gt;", ">")
+        .replace("&#62;", ">")
+        .replace("&amp;", "&")
+        .replace("&#38;", "&");
+    match serde_json::from_str(&json).expect("the strings are JSON") {
+        serde_json::Value::Object(map) => map,
+        other => panic!("not an object: {other}"),
+    }
+}
+
+#[tokio::test]
+async fn the_live_join_form_asks_only_for_a_pseudonym_an_age_band_and_how_one_takes_part() {
+    let app = spawn().await;
+    let id = live_session_id(&app.db).await;
+    let page = app.get(&format!("/live/{id}"), &[]).await;
+    assert_eq!(page.status, StatusCode::OK);
+    assert_eq!(page.headers[header::CACHE_CONTROL], "no-store");
+    for value in [
+        "under_13",
+        "13_15",
+        "16_17",
+        "18_plus",
+        "onsite",
+        "online",
+        "remote_hub",
+    ] {
+        assert!(
+            page.body.contains(&format!("<option value=\"{value}\"")),
+            "{value}"
+        );
+    }
+    for name in ["handle", "stakeholder_group", "regional_group"] {
+        assert!(page.body.contains(&format!("name=\"{name}\"")), "{name}");
+    }
+    assert!(page.body.contains("Code of conduct"));
+    assert!(
+        page.body
+            .contains("name=\"accept_code_of_conduct\" value=\"yes\" required")
+    );
+    assert!(
+        page.body
+            .contains("No e-mail, no account: your handle is a pseudonym")
+    );
+    assert!(!page.body.contains("type=\"email\""), "no e-mail is asked");
+    // The questions so far are readable before joining, without script.
+    assert!(page.body.contains("Questions so far"));
+}
+
+#[tokio::test]
+async fn a_live_join_with_mistakes_answers_422_with_a_message_by_each_field_and_stores_nothing() {
+    let app = spawn().await;
+    let id = live_session_id(&app.db).await;
+    let refused = app
+        .post(
+            &format!("/live/{id}/join"),
+            &[
+                ("handle", "x"),
+                ("age_band", "12"),
+                ("attendance", ""),
+                ("regional_group", "atlantis"),
+            ],
+            &[],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    for field in [
+        "handle",
+        "age_band",
+        "attendance",
+        "regional_group",
+        "accept_code_of_conduct",
+    ] {
+        assert!(
+            refused.body.contains(&format!("id=\"{field}-error\"")),
+            "a message by {field}: {}",
+            refused.body
+        );
+        assert!(
+            refused.body.contains(&format!("href=\"#{field}\"")),
+            "{field} in the summary"
+        );
+    }
+    assert!(refused.body.contains("aria-invalid=\"true\""));
+    assert!(
+        refused.body.contains("value=\"x\""),
+        "what was typed is kept"
+    );
+    assert!(
+        refused
+            .set_cookie(&format!("__Host-plenary-live-{id}"))
+            .is_none()
+    );
+    let stored: i64 = sqlx::query_scalar("select count(*) from participant")
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(stored, 0);
+}
+
+#[tokio::test]
+async fn a_good_live_join_redirects_with_a_host_only_secure_join_cookie() {
+    let app = spawn().await;
+    let id = live_session_id(&app.db).await;
+    let joined = app
+        .post(
+            &format!("/live/{id}/join"),
+            &[
+                ("handle", "Kwame"),
+                ("age_band", "13_15"),
+                ("attendance", "remote_hub"),
+                ("stakeholder_group", "civil_society"),
+                ("regional_group", ""),
+                ("accept_code_of_conduct", "yes"),
+            ],
+            &[],
+        )
+        .await;
+    assert_eq!(joined.status, StatusCode::SEE_OTHER);
+    assert_eq!(joined.location(), format!("/live/{id}"));
+    let cookie = joined
+        .set_cookie(&format!("__Host-plenary-live-{id}"))
+        .expect("the join cookie");
+    for attribute in ["Path=/", "Secure", "HttpOnly", "SameSite=Lax"] {
+        assert!(cookie.contains(attribute), "{attribute}: {cookie}");
+    }
+    assert!(!cookie.contains("Domain"), "__Host- cookies name no domain");
+    let join_cookie = joined.cookie_pair(&format!("__Host-plenary-live-{id}"));
+    let page = app.get(&format!("/live/{id}"), &[&join_cookie]).await;
+    assert!(page.body.contains("data-live=\"participant\""));
+    assert!(page.body.contains("You take part as Kwame."));
+    assert!(page.body.contains("/static/live/participant.js?v="));
+}
+
+#[tokio::test]
+async fn a_participant_asks_votes_and_raises_a_hand_with_plain_forms_and_a_moderator_answers() {
+    let app = spawn().await;
+    let id = live_session_id(&app.db).await;
+    let me = join_live(&app, id, "Robin").await;
+    let organizer = app
+        .staff_cookie("org@example.org", StaffRole::Organizer)
+        .await;
+    let question = "How will the coalition follow up on age assurance?";
+
+    let asked = app
+        .post(
+            &format!("/live/{id}/act"),
+            &[
+                ("client_id", "form1"),
+                ("action", "ask"),
+                ("text", question),
+            ],
+            &[&me],
+        )
+        .await;
+    assert_eq!(asked.status, StatusCode::SEE_OTHER);
+    assert!(
+        asked.location().contains("done=asked_pending"),
+        "{}",
+        asked.location()
+    );
+    let page = app.get(asked.location(), &[&me]).await;
+    assert!(
+        page.body
+            .contains("A moderator will read it before others see it.")
+    );
+    let mine = &page.body
+        [page.body.find("data-mine").unwrap()..page.body.find("data-questions ").unwrap()];
+    assert!(mine.contains(question) && mine.contains("Waiting for a moderator"));
+    let public = &page.body[page.body.find("data-questions ").unwrap()..];
+    assert!(
+        !public[..public.find("</ul>").unwrap()].contains(question),
+        "not public yet"
+    );
+
+    // The moderator's console lists it for review, and approves it with its form.
+    let qid = question_id(&app.db, question).await;
+    let console = app
+        .get(&format!("/live/{id}/moderate"), &[&organizer])
+        .await;
+    let pending = &console.body[console.body.find("data-list=\"pending\"").unwrap()
+        ..console.body.find("data-list=\"approved\"").unwrap()];
+    assert!(pending.contains(question));
+    let approved = app
+        .post(
+            &format!("/live/{id}/moderate"),
+            &[
+                ("client_id", "c1"),
+                ("question_id", &qid.to_string()),
+                ("action", "approve"),
+            ],
+            &[&organizer],
+        )
+        .await;
+    assert_eq!(approved.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        approved.location(),
+        format!("/live/{id}/moderate?done=done#q-{qid}")
+    );
+
+    // Public now, with an upvote button not yet pressed; a double-posted vote counts once.
+    let page = app.get(&format!("/live/{id}"), &[&me]).await;
+    assert!(page.body.contains("Visible to everyone"));
+    assert!(
+        page.body
+            .contains("value=\"vote\" class=\"vote\" aria-pressed=\"false\"")
+    );
+    for _ in 0..2 {
+        let voted = app
+            .post(
+                &format!("/live/{id}/act"),
+                &[
+                    ("client_id", "v1"),
+                    ("question_id", &qid.to_string()),
+                    ("action", "vote"),
+                ],
+                &[&me],
+            )
+            .await;
+        assert_eq!(voted.status, StatusCode::SEE_OTHER);
+        assert!(voted.location().contains(&format!("#q-{qid}")));
+    }
+    let votes: i64 = sqlx::query_scalar("select votes from question where question_id = $1")
+        .bind(qid)
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(votes, 1);
+    let page = app.get(&format!("/live/{id}"), &[&me]).await;
+    assert!(
+        page.body
+            .contains("value=\"unvote\" class=\"vote\" aria-pressed=\"true\"")
+    );
+
+    // A raised hand gets a place; the moderator gives the floor.
+    app.post(
+        &format!("/live/{id}/act"),
+        &[("client_id", "h1"), ("action", "raise_hand")],
+        &[&me],
+    )
+    .await;
+    let page = app.get(&format!("/live/{id}"), &[&me]).await;
+    assert!(page.body.contains("You are number 1 in the queue."));
+    let console = app
+        .get(&format!("/live/{id}/moderate"), &[&organizer])
+        .await;
+    assert!(console.body.contains("Proposed next: Robin"));
+    app.post(
+        &format!("/live/{id}/moderate"),
+        &[("client_id", "c2"), ("action", "call_next")],
+        &[&organizer],
+    )
+    .await;
+    let page = app.get(&format!("/live/{id}"), &[&me]).await;
+    assert!(page.body.contains("You have the floor"));
+
+    // On screen: the participant page and the big screen show it.
+    app.post(
+        &format!("/live/{id}/moderate"),
+        &[
+            ("client_id", "c3"),
+            ("question_id", &qid.to_string()),
+            ("action", "show_on_screen"),
+        ],
+        &[&organizer],
+    )
+    .await;
+    let screen = app.get(&format!("/live/{id}/screen"), &[]).await;
+    let now = &screen.body[screen.body.find("data-screen-question").unwrap()..];
+    assert!(now[..now.find("</blockquote>").unwrap()].contains(question));
+    assert!(screen.body.contains("Votes: 1"));
+}
+
+#[tokio::test]
+async fn a_question_refused_without_script_comes_back_with_its_text_and_the_reason() {
+    let app = spawn().await;
+    let id = live_session_id(&app.db).await;
+    let me = join_live(&app, id, "Noor").await;
+    let organizer = app
+        .staff_cookie("org@example.org", StaffRole::Organizer)
+        .await;
+    let closed = app
+        .post(
+            &format!("/live/{id}/moderate"),
+            &[
+                ("client_id", "s1"),
+                ("action", "set_qa_state"),
+                ("state", "closed"),
+            ],
+            &[&organizer],
+        )
+        .await;
+    assert_eq!(closed.status, StatusCode::SEE_OTHER);
+    let text = "Will the toolkit be translated into Arabic?";
+    let refused = app
+        .post(
+            &format!("/live/{id}/act"),
+            &[
+                ("client_id", "a1"),
+                ("action", "ask"),
+                ("text", text),
+                ("anonymous", "true"),
+            ],
+            &[&me],
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::CONFLICT);
+    assert!(
+        refused.body.contains(&format!(">{text}</textarea>")),
+        "the text is kept"
+    );
+    assert!(
+        refused
+            .body
+            .contains("id=\"anonymous\" name=\"anonymous\" value=\"true\" checked")
+    );
+    assert!(
+        refused
+            .body
+            .contains("questions or votes are not open right now")
+    );
+    assert!(refused.body.contains("Questions: Closed"));
+    let stored: i64 = sqlx::query_scalar("select count(*) from question")
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(stored, 0);
+}
+
+#[tokio::test]
+async fn the_moderator_console_is_refused_to_participants_and_to_staff_not_assigned() {
+    let app = spawn().await;
+    let id = live_session_id(&app.db).await;
+    let me = join_live(&app, id, "Lukas").await;
+    // A participant is not signed in as staff: the console sends them to the login page.
+    let as_participant = app.get(&format!("/live/{id}/moderate"), &[&me]).await;
+    assert_eq!(as_participant.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        as_participant.location(),
+        format!("/login?next=/live/{id}/moderate")
+    );
+    // Moderator commands through the participant's form are refused and change nothing.
+    app.post(
+        &format!("/live/{id}/act"),
+        &[("action", "ask"), ("text", "Is this on?")],
+        &[&me],
+    )
+    .await;
+    let qid = question_id(&app.db, "Is this on?").await;
+    let tried = app
+        .post(
+            &format!("/live/{id}/act"),
+            &[("question_id", &qid.to_string()), ("action", "approve")],
+            &[&me],
+        )
+        .await;
+    assert_eq!(tried.status, StatusCode::SEE_OTHER);
+    assert!(tried.location().contains("error=forbidden"));
+    let status: String = sqlx::query_scalar("select status from question where question_id = $1")
+        .bind(qid)
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(status, "pending");
+    // Staff who are not this session's moderators get 403, for the page and for its forms.
+    let other = app
+        .staff_cookie("mod@example.org", StaffRole::Moderator)
+        .await;
+    let page = app.get(&format!("/live/{id}/moderate"), &[&other]).await;
+    assert_eq!(page.status, StatusCode::FORBIDDEN);
+    let post = app
+        .post(
+            &format!("/live/{id}/moderate"),
+            &[("question_id", &qid.to_string()), ("action", "approve")],
+            &[&other],
+        )
+        .await;
+    assert_eq!(post.status, StatusCode::FORBIDDEN);
+    assert!(
+        post.body.contains("<main"),
+        "a friendly page, not a bare status"
+    );
+}
+
+#[tokio::test]
+async fn the_console_shows_why_a_question_was_held_in_the_moderators_language() {
+    let app = spawn().await;
+    let id = live_session_id(&app.db).await;
+    let me = join_live(&app, id, "Mei").await;
+    let organizer = app
+        .staff_cookie("org@example.org", StaffRole::Organizer)
+        .await;
+    app.post(
+        &format!("/live/{id}/act"),
+        &[
+            ("action", "ask"),
+            ("text", "Write to me at mei@example.org please"),
+        ],
+        &[&me],
+    )
+    .await;
+    let console = app
+        .get(&format!("/live/{id}/moderate"), &[&organizer])
+        .await;
+    assert!(console.body.contains("Held for review: an e-mail address"));
+    assert!(
+        console
+            .body
+            .contains("class=\"question moderated status-pending held\"")
+    );
+    let french = app
+        .get(&format!("/live/{id}/moderate"), &[&organizer, "lang=fr"])
+        .await;
+    assert!(
+        french
+            .body
+            .contains("Retenue pour examen : une adresse e-mail")
+    );
+    // Keyboard help is on the page, and every action is a real button.
+    assert!(console.body.contains("Keyboard shortcuts") && console.body.contains("<kbd>j</kbd>"));
+    assert!(!console.body.contains("<div role=\"button\""));
+}
+
+#[tokio::test]
+async fn the_presenter_screen_shows_the_join_code_and_link_and_has_nothing_to_click() {
+    let app = spawn().await;
+    let id = live_session_id(&app.db).await;
+    let page = app.get(&format!("/live/{id}/screen"), &[]).await;
+    assert_eq!(page.status, StatusCode::OK);
+    let code: String =
+        sqlx::query_scalar("select join_code from live_session where session_id = $1")
+            .bind(id)
+            .fetch_one(&app.db.pool)
+            .await
+            .unwrap();
+    assert!(
+        page.body
+            .contains(&format!("class=\"screen-code\" dir=\"ltr\">{code}<"))
+    );
+    assert!(page.body.contains(&format!("http://localhost/j/{code}")));
+    assert!(page.body.contains("Questions: Open"));
+    assert!(page.body.contains("No question on screen."));
+    assert!(!page.body.contains("<form") && !page.body.contains("<button"));
+    assert!(page.body.contains("/static/live/screen.js?v="));
+}
+
+#[tokio::test]
+async fn every_string_the_live_scripts_use_is_in_english_french_and_arabic() {
+    let app = spawn().await;
+    let id = live_session_id(&app.db).await;
+    let me = join_live(&app, id, "Tomas").await;
+    let organizer = app
+        .staff_cookie("org@example.org", StaffRole::Organizer)
+        .await;
+    let english = live_strings(&app.get(&format!("/live/{id}"), &[&me]).await.body);
+    assert!(english.len() > 80, "{}", english.len());
+    for lang in ["en", "fr", "ar"] {
+        let cookie = format!("lang={lang}");
+        for path in [
+            format!("/live/{id}"),
+            format!("/live/{id}/moderate"),
+            format!("/live/{id}/screen"),
+        ] {
+            let page = app.get(&path, &[&me, &organizer, &cookie]).await;
+            let strings = live_strings(&page.body);
+            for (key, value) in &strings {
+                let value = value.as_str().unwrap();
+                assert!(
+                    !value.is_empty() && value != key,
+                    "{lang} {path}: {key} is missing"
+                );
+                // A few words are the same in French ("Spam", "Questions").
+                let cognate = ["report-category-spam"].contains(&key.as_str());
+                if lang != "en" && !(lang == "fr" && cognate) {
+                    assert_ne!(
+                        Some(value),
+                        english.get(key).and_then(|v| v.as_str()),
+                        "{lang}: {key} is not translated"
+                    );
+                }
+            }
+        }
+    }
+}

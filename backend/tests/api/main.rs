@@ -19,6 +19,7 @@ mod feeds;
 mod health;
 mod limits;
 mod live;
+mod live_browser;
 mod live_client;
 mod live_durability;
 mod live_fanout;
