@@ -504,3 +504,93 @@ async fn the_participant_page_fits_a_360_px_phone_in_english_and_arabic() {
     })
     .await;
 }
+
+/// Runs an async JS body in the page and returns what it resolves to.
+async fn run_async(client: &Client, body: &str) -> Value {
+    let script = format!(
+        "const done = arguments[arguments.length - 1];
+         (async () => {{ {body} }})().then(done, (e) => done({{error: String(e && e.stack || e)}}));"
+    );
+    let value = client
+        .execute_async(&script, Vec::new())
+        .await
+        .unwrap_or_else(|e| panic!("run {body}: {e}"));
+    assert!(value.get("error").is_none(), "{value}");
+    value
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_page_connection_resumes_after_a_drop_and_sends_each_question_once() {
+    with_browsers(1, Options::default(), |app, session_id, browsers| async move {
+        let client = &browsers[0];
+        join(client, &app, session_id, "Sam").await;
+        let org = app.organizer().await;
+        let mut moderator =
+            LiveClient::connect(&app, session_id, org.cookie_header().as_deref()).await;
+        let other = app.join(session_id, "Other").await;
+        let mut asker = LiveClient::connect(&app, session_id, Some(&other.cookie)).await;
+        let (_, pending) = acked(
+            &asker
+                .command(Command::Ask { text: "Asked by someone else".into(), anonymous: false })
+                .await,
+        );
+        let other_question = pending.question_id.expect("a question id");
+
+        // The page's own connection module, with a log of what it passes on.
+        run_async(client, &format!(
+            "const {{ LiveConnection }} = await import('/static/live/connection.js');
+             const log = {{ frames: [], statuses: [], acks: [] }};
+             window.__live = log;
+             await new Promise((resolve) => {{
+               log.connection = new LiveConnection({{
+                 sessionId: {session_id},
+                 onFrame: (f) => {{ log.frames.push({{type: f.type, seq: f.seq}}); if (f.type === 'snapshot') resolve(); }},
+                 onStatus: (s) => log.statuses.push(s),
+               }});
+               log.connection.start();
+             }});
+             return true;")).await;
+
+        // One question sent just before the socket drops (its ack may be lost), one while it
+        // is down; meanwhile a moderator approves another question.
+        run_async(client,
+            "const log = window.__live, c = log.connection;
+             c.send({type: 'ask', text: 'Sent as the line dropped'}).then((a) => log.acks.push(a));
+             c.ws.close();
+             c.send({type: 'ask', text: 'Sent while offline'}).then((a) => log.acks.push(a));
+             return true;").await;
+        acked(&moderator.command(Command::Approve { question_id: other_question }).await);
+
+        wait_until(client, "both questions acknowledged and the approval replayed",
+            &format!("window.__live.acks.length === 2 && window.__live.frames.some(f => f.type === 'question') \
+                      && window.__live.connection.lastSeq >= {}", moderator.view.seq)).await;
+        let log = eval(client, "const l = window.__live; return {frames: l.frames, statuses: l.statuses};").await;
+        let frames = log["frames"].as_array().expect("frames");
+        assert_eq!(frames.iter().filter(|f| f["type"] == "snapshot").count(), 1,
+            "the reconnect resumed with ?since= instead of starting over: {frames:?}");
+        let mut last = frames[0]["seq"].as_i64().expect("the snapshot's seq");
+        for f in &frames[1..] {
+            let Some(seq) = f["seq"].as_i64() else { continue };
+            if f["type"] == "tallies" {
+                assert!(seq > last, "{frames:?}");
+            } else {
+                assert_eq!(seq, last + 1, "no gap and nothing twice: {frames:?}");
+            }
+            last = seq;
+        }
+        let statuses: Vec<&str> = log["statuses"].as_array().unwrap().iter().filter_map(Value::as_str).collect();
+        assert!(statuses.windows(2).any(|w| w == ["reconnecting", "connected"]), "{statuses:?}");
+        for text_sent in ["Sent as the line dropped", "Sent while offline"] {
+            let stored: i64 = sqlx::query_scalar("select count(*) from question where text = $1")
+                .bind(text_sent)
+                .fetch_one(&app.db.pool)
+                .await
+                .unwrap();
+            assert_eq!(stored, 1, "{text_sent:?} is stored exactly once");
+        }
+        // The page itself shows both under My questions, once each.
+        wait_until(client, "both questions on the page",
+            "document.querySelectorAll('[data-mine] > li').length === 2").await;
+    })
+    .await;
+}
