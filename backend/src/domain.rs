@@ -7,6 +7,7 @@ pub mod floor;
 pub mod pii;
 pub mod qa;
 pub mod recurrence;
+pub mod redact;
 pub mod rotation;
 pub mod schedule;
 pub mod text;

@@ -38,6 +38,7 @@ pub fn app(state: AppState) -> Router {
         .merge(crate::live::api::router())
         .merge(crate::live::reports::router())
         .merge(crate::live::privacy::router())
+        .merge(crate::archive::router())
         .split_for_parts();
     let mut openapi = openapi;
     api::document_common_responses(&mut openapi);
@@ -46,6 +47,7 @@ pub fn app(state: AppState) -> Router {
         .merge(health::router())
         .merge(feeds::router())
         .merge(crate::live::api::plain_router())
+        .merge(crate::archive::plain_router())
         .merge(crate::pages::router())
         .merge(api_router)
         .route(

@@ -3,6 +3,8 @@
 //! A tour, in the order a request meets the code:
 #![forbid(unsafe_code)]
 
+/// Archives: transcripts, reports, minutes, outcomes, the action plan's progress, search.
+pub mod archive;
 /// Staff accounts, password hashing, login sessions, invitations.
 pub mod auth;
 /// iCalendar (RFC 5545) rendering for the feeds.

@@ -5,13 +5,18 @@
 //! Each submodule owns its routes; handlers stay thin and read and write through `programme`
 //! and `auth`, the same functions the JSON API uses.
 
+pub mod archive;
 pub mod live;
+pub mod minutes;
 pub mod my_schedule;
 pub mod organize;
+pub mod plan;
 pub mod privacy;
 pub mod programme;
+pub mod records;
 pub mod safeguarding;
 pub mod staff;
+pub mod transcripts;
 pub mod view;
 
 use std::collections::HashMap;
@@ -44,6 +49,11 @@ pub fn router() -> Router<AppState> {
         .merge(privacy::router())
         .merge(live::router())
         .merge(safeguarding::router())
+        .merge(transcripts::router())
+        .merge(records::router())
+        .merge(minutes::router())
+        .merge(plan::router())
+        .merge(archive::router())
         .fallback(not_found)
         .layer(middleware::from_fn(render_error_pages))
         .route("/static/{*path}", get(static_file))

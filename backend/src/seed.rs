@@ -5,6 +5,13 @@
 //! Sessions go through `programme::save_session`, so the demo obeys the same conflict rules as
 //! anything an organizer builds; a demo that double-booked a room would fail to load.
 
+/// Demo minutes of past calls, action assignments and the action plan's progress.
+mod minutes;
+/// Demo reports, outcomes linked to action items, archived questions.
+mod records;
+/// Demo transcripts: a published IGF-style transcript of the coalition's session.
+mod transcripts;
+
 use anyhow::{Context, bail};
 use chrono::{NaiveDate, NaiveTime, TimeZone, Utc};
 use chrono_tz::Tz;
@@ -105,6 +112,9 @@ pub async fn load(db: &Db) -> anyhow::Result<()> {
     load_igf_week(db, coalition_id).await?;
     load_meeting_series(db, coalition_id).await?;
     load_live_questions(db).await?;
+    transcripts::load(db).await?;
+    records::load(db).await?;
+    minutes::load(db).await?;
     Ok(())
 }
 
