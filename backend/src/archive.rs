@@ -25,9 +25,70 @@ pub mod search;
 /// status (raw, in redaction, published, withdrawn) and span-by-span redaction.
 pub mod transcripts;
 
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
 use utoipa_axum::router::OpenApiRouter;
 
+use crate::auth::Staff;
+use crate::domain::schedule::StaffRole;
 use crate::http::AppState;
+use crate::http::error::AppError;
+use crate::store::Db;
+
+/// What a staff member does for one session's record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ScribeRole {
+    /// Streams caption lines into the live session.
+    Captioner,
+    /// Writes the report and the outcomes, redacts and publishes the transcript.
+    Rapporteur,
+}
+
+impl ScribeRole {
+    /// The value stored in `session_scribe.role`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ScribeRole::Captioner => "captioner",
+            ScribeRole::Rapporteur => "rapporteur",
+        }
+    }
+}
+
+/// Whether `staff` may act as `role` for the session: organizers always, others when assigned.
+pub async fn may_keep_record(
+    db: &Db,
+    staff: &Staff,
+    session_id: i64,
+    role: ScribeRole,
+) -> Result<bool, AppError> {
+    if staff.role == StaffRole::Organizer {
+        return Ok(true);
+    }
+    let assigned: i64 = sqlx::query_scalar(
+        "select count(*) from session_scribe where session_id = $1 and staff_id = $2 and role = $3",
+    )
+    .bind(session_id)
+    .bind(staff.staff_id)
+    .bind(role.as_str())
+    .fetch_one(&db.pool)
+    .await?;
+    Ok(assigned > 0)
+}
+
+/// Like [`may_keep_record`], as a 403 when not.
+pub async fn require_scribe(
+    db: &Db,
+    staff: &Staff,
+    session_id: i64,
+    role: ScribeRole,
+) -> Result<(), AppError> {
+    if may_keep_record(db, staff, session_id, role).await? {
+        Ok(())
+    } else {
+        Err(AppError::Forbidden)
+    }
+}
 
 /// The archive's JSON API, with its OpenAPI description.
 pub fn router() -> OpenApiRouter<AppState> {
