@@ -18,6 +18,13 @@ use tokio::sync::Mutex;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
+/// S3 and S4 side by side: Plenary or the reference server, in steps of rising rate.
+pub mod broadcast;
+/// S1: participants joined and idle; the server's memory per connection and idle CPU.
+pub mod idle;
+/// The reference broadcast server: the same stack, no application logic.
+pub mod reference;
+
 /// What to run.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -78,13 +85,13 @@ impl Percentiles {
     }
 }
 
-fn now_micros() -> u64 {
+pub(crate) fn now_micros() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| d.as_micros() as u64)
 }
 
-type Ws =
+pub(crate) type Ws =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
 async fn open(config: &Config, cookie: &str) -> anyhow::Result<Ws> {
@@ -113,7 +120,7 @@ async fn next_frame(ws: &mut Ws) -> anyhow::Result<ServerFrame> {
 
 /// A tag for this run, in handles and client ids: client ids of an earlier run would return
 /// that run's results (retries are idempotent) instead of making new changes.
-fn run_tag() -> &'static str {
+pub(crate) fn run_tag() -> &'static str {
     static RUN: std::sync::OnceLock<String> = std::sync::OnceLock::new();
     RUN.get_or_init(|| letters((now_micros() % 1_000_000_007) as usize))
 }
@@ -176,25 +183,36 @@ struct Seen {
     duplicated: u64,
 }
 
-/// Scenario S2 then S3: `participants` join and take their snapshots (join storm), then a
-/// moderator changes a question's label `actions_per_second` times a second for `duration`,
-/// each label carrying its send time; every participant reports what it received.
-pub async fn fan_out(config: Config) -> anyhow::Result<Report> {
+/// A session made ready for a run: a moderator's socket, an approved question to change, and
+/// every participant joined with its socket open and its snapshot read (the join storm, S2).
+pub(crate) struct Setup {
+    pub moderator: Ws,
+    pub question_id: i64,
+    /// Each participant's socket and the `seq` of its snapshot.
+    pub clients: Vec<(Ws, i64)>,
+    pub errors: u64,
+    pub join_seconds: f64,
+    pub snapshot_ms: Vec<f64>,
+}
+
+pub(crate) async fn setup_plenary(config: &Config) -> anyhow::Result<Setup> {
+    // Several runs in one process (the smoke test) must not reuse handles or client ids.
+    static JOINED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+    let base = JOINED.fetch_add(config.participants.max(1), Ordering::SeqCst);
     let http = reqwest::Client::new();
-    let moderator_ws = open(&config, &config.moderator_cookie).await?;
-    let moderator = Arc::new(Mutex::new(moderator_ws));
-    let first = next_frame(&mut *moderator.lock().await).await?;
+    let mut moderator = open(config, &config.moderator_cookie).await?;
+    let first = next_frame(&mut moderator).await?;
     if !matches!(&first, ServerFrame::Snapshot(s) if s.you.role == plenary::live::protocol::Role::Moderator)
     {
         bail!("the moderator cookie does not give moderator rights: {first:?}");
     }
     // A question to label: asked by the first participant, approved by the moderator.
-    let asker_cookie = join(&http, &config, 0).await?;
-    let mut asker = open(&config, &asker_cookie).await?;
+    let asker_cookie = join(&http, config, base).await?;
+    let mut asker = open(config, &asker_cookie).await?;
     let mut asker_seq = next_frame(&mut asker).await?.seq().unwrap_or(0);
     send(
         &mut asker,
-        &format!("lt-{}-ask", run_tag()),
+        &format!("lt-{}-ask{base}", run_tag()),
         Command::Ask {
             text: "Load test question?".into(),
             anonymous: false,
@@ -210,14 +228,14 @@ pub async fn fan_out(config: Config) -> anyhow::Result<Report> {
             client_id, result, ..
         } = frame
         {
-            if client_id == format!("lt-{}-ask", run_tag()) {
+            if client_id == format!("lt-{}-ask{base}", run_tag()) {
                 break result.question_id.context("the ask was refused")?;
             }
         }
     };
     send(
-        &mut *moderator.lock().await,
-        &format!("lt-{}-approve", run_tag()),
+        &mut moderator,
+        &format!("lt-{}-approve{base}", run_tag()),
         Command::Approve { question_id },
     )
     .await?;
@@ -230,7 +248,7 @@ pub async fn fan_out(config: Config) -> anyhow::Result<Report> {
         let config = config.clone();
         joins.push(tokio::spawn(async move {
             let t0 = Instant::now();
-            let cookie = join(&http, &config, n).await?;
+            let cookie = join(&http, &config, base + n).await?;
             let mut ws = open(&config, &cookie).await?;
             let snapshot = next_frame(&mut ws).await?;
             let seq = snapshot.seq().context("a snapshot first")?;
@@ -252,7 +270,29 @@ pub async fn fan_out(config: Config) -> anyhow::Result<Report> {
             }
         }
     }
-    let join_seconds = started.elapsed().as_secs_f64();
+    Ok(Setup {
+        moderator,
+        question_id,
+        clients,
+        errors,
+        join_seconds: started.elapsed().as_secs_f64(),
+        snapshot_ms,
+    })
+}
+
+/// Scenario S2 then S3: `participants` join and take their snapshots (join storm), then a
+/// moderator changes a question's label `actions_per_second` times a second for `duration`,
+/// each label carrying its send time; every participant reports what it received.
+pub async fn fan_out(config: Config) -> anyhow::Result<Report> {
+    let Setup {
+        moderator,
+        question_id,
+        clients,
+        errors,
+        join_seconds,
+        snapshot_ms,
+    } = setup_plenary(&config).await?;
+    let moderator = Arc::new(Mutex::new(moderator));
 
     // S3: the fan-out. Receivers run until told to stop; the moderator sends on a schedule.
     let stop = Arc::new(AtomicU64::new(0));

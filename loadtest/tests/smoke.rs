@@ -8,6 +8,7 @@ use plenary::cli::Server;
 use plenary::config::Settings;
 use plenary::domain::schedule::StaffRole;
 use plenary::store::Db;
+use plenary_loadtest::broadcast::{RampConfig, RampReport, Target, ramp};
 use plenary_loadtest::{Config, fan_out};
 use serde_json::json;
 
@@ -110,6 +111,76 @@ async fn a_small_fan_out_loses_and_duplicates_nothing() {
         "every change reached every participant: {report:?}"
     );
     assert_eq!(report.snapshot_ms.count, 199);
+
+    // The ramp (S3/S4) against the same session: every message of every step reaches all.
+    let ramp = ramp(RampConfig {
+        target: Target::Plenary(Config {
+            server: address.clone(),
+            session_id,
+            moderator_cookie: cookie.clone(),
+            participants: 0,
+            actions_per_second: 1,
+            duration: Duration::from_secs(1),
+        }),
+        participants: 50,
+        rates: vec![20, 40],
+        step: Duration::from_secs(1),
+        server_pid: Some(std::process::id()),
+    })
+    .await
+    .expect("the ramp completes");
+    assert_every_message_reached_everyone(&ramp, 50);
+
+    // S1: joined and idle; the figures come from this process, so only the counts are checked.
+    let idle = plenary_loadtest::idle::idle(
+        Target::Plenary(Config {
+            server: address.clone(),
+            session_id,
+            moderator_cookie: cookie.clone(),
+            participants: 0,
+            actions_per_second: 1,
+            duration: Duration::from_secs(1),
+        }),
+        30,
+        Duration::from_secs(1),
+        std::process::id(),
+    )
+    .await
+    .expect("the idle run completes");
+    assert_eq!((idle.connected, idle.errors), (31, 0), "{idle:?}");
     let _ = stop.send(());
     let _ = tokio::time::timeout(Duration::from_secs(15), running).await;
+}
+
+fn assert_every_message_reached_everyone(report: &RampReport, receivers: u64) {
+    assert_eq!(
+        (report.errors, report.lost, report.duplicated),
+        (0, 0, 0),
+        "{report:?}"
+    );
+    for step in &report.steps {
+        assert_eq!(step.delivered, step.sent * receivers, "{report:?}");
+        assert_eq!(step.last_receive_ms.count as u64, step.sent, "{report:?}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_reference_server_relays_every_message_to_everyone() {
+    let listener = plenary_loadtest::reference::listen("127.0.0.1:0".parse().unwrap()).unwrap();
+    let url = format!("ws://{}/ws", listener.local_addr().unwrap());
+    let server = tokio::spawn(plenary_loadtest::reference::serve_on(listener));
+    let report = ramp(RampConfig {
+        target: Target::Reference {
+            url,
+            payload_bytes: 330,
+        },
+        participants: 100,
+        rates: vec![50, 100],
+        step: Duration::from_secs(1),
+        server_pid: None,
+    })
+    .await
+    .expect("the ramp completes");
+    assert_every_message_reached_everyone(&report, 100);
+    server.abort();
 }
