@@ -112,6 +112,12 @@ impl Server {
                 .await
                 .context("loading demo data")?;
         }
+        // The search index is derived from the record: rebuilding it at start-up picks up a
+        // new index version and anything written while search was not told.
+        crate::archive::search::rebuild(&db)
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))
+            .context("building the search index")?;
         let addr = settings.bind_addr()?;
         let socket = if addr.is_ipv4() {
             tokio::net::TcpSocket::new_v4()?

@@ -115,6 +115,9 @@ pub async fn load(db: &Db) -> anyhow::Result<()> {
     transcripts::load(db).await?;
     records::load(db).await?;
     minutes::load(db).await?;
+    // The parts above write through the archive's own functions or straight to the tables;
+    // one rebuild makes sure every public record of the demo can be searched.
+    crate::archive::search::rebuild(db).await.map_err(api)?;
     Ok(())
 }
 
