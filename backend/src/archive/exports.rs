@@ -695,7 +695,8 @@ async fn outcome_evidence(
     let rows = sqlx::query(
         "select l.action_item_id, l.relation, o.outcome_id, o.text, o.session_id, \
                 s.starts_at, s.title, s.number, t.label, s.status, r.status as report_status, \
-                ms.title as series_title, ms.slug as series_slug, m.original_start, \
+                ms.title as series_title, ms.slug as series_slug, ms.time_zone as series_zone, \
+                m.original_start, \
                 (select count(*) from minutes mi where mi.meeting_id = o.meeting_id \
                    and mi.status in ('approved', 'locked')) as approved \
          from outcome_action_item l join outcome o on o.outcome_id = l.outcome_id \
@@ -806,6 +807,7 @@ async fn outcome_evidence(
                     continue;
                 }
                 let slug: Option<String> = r.try_get("series_slug")?;
+                let zone: Option<String> = r.try_get("series_zone")?;
                 let title: Option<String> = r.try_get("series_title")?;
                 let start: Option<i64> = r.try_get("original_start")?;
                 let date = start
@@ -819,7 +821,13 @@ async fn outcome_evidence(
                     progress: None,
                     text,
                     source: format!("{} — {date}", title.unwrap_or_default()),
-                    url: format!("{public_url}/meetings/{}", slug.unwrap_or_default()),
+                    url: match (slug, zone, start) {
+                        (Some(slug), Some(zone), Some(start)) => format!(
+                            "{public_url}{}",
+                            crate::archive::search::meeting_path(&slug, &zone, start)
+                        ),
+                        _ => format!("{public_url}/meetings"),
+                    },
                 });
             }
         }

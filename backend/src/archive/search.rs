@@ -512,7 +512,8 @@ pub async fn search(db: &Db, req: &SearchRequest) -> Result<SearchResults, AppEr
     .await?;
     let rows = sqlx::query(&format!(
         "select d.document_id, d.kind, d.ref_id, d.session_id, d.meeting_id, d.event_id,
-                d.session_type_id, d.occurred_at, d.title, d.body, ms.slug as series_slug
+                d.session_type_id, d.occurred_at, d.title, d.body, ms.slug as series_slug,
+                ms.time_zone as series_zone, m.original_start
          from {source}
          left join meeting m on m.meeting_id = d.meeting_id
          left join meeting_series ms on ms.series_id = m.series_id
@@ -545,7 +546,14 @@ pub async fn search(db: &Db, req: &SearchRequest) -> Result<SearchResults, AppEr
         let ref_id: i64 = r.try_get("ref_id")?;
         let session_id: Option<i64> = r.try_get("session_id")?;
         let meeting_id: Option<i64> = r.try_get("meeting_id")?;
-        let series_slug: Option<String> = r.try_get("series_slug")?;
+        let meeting = match (
+            r.try_get::<Option<String>, _>("series_slug")?,
+            r.try_get::<Option<String>, _>("series_zone")?,
+            r.try_get::<Option<i64>, _>("original_start")?,
+        ) {
+            (Some(slug), Some(zone), Some(start)) => Some(meeting_path(&slug, &zone, start)),
+            _ => None,
+        };
         let title: String = r.try_get("title")?;
         let body: String = r.try_get("body")?;
         items.push(SearchHit {
@@ -559,7 +567,7 @@ pub async fn search(db: &Db, req: &SearchRequest) -> Result<SearchResults, AppEr
             title_highlighted: highlight(&title, &query, false),
             snippet: highlight(&body, &query, true),
             title,
-            url: url_of(kind, ref_id, session_id, series_slug.as_deref()),
+            url: url_of(kind, ref_id, session_id, meeting.as_deref()),
             action_items: items_of.remove(&document_id).unwrap_or_default(),
         });
     }
@@ -571,18 +579,25 @@ pub async fn search(db: &Db, req: &SearchRequest) -> Result<SearchResults, AppEr
     })
 }
 
-/// Where a result is read on this site.
-fn url_of(kind: DocKind, ref_id: i64, session_id: Option<i64>, series: Option<&str>) -> String {
+/// Where a result is read on this site (`meeting` is the meeting's page).
+fn url_of(kind: DocKind, ref_id: i64, session_id: Option<i64>, meeting: Option<&str>) -> String {
     match (session_id, kind) {
         (Some(s), DocKind::Session) => format!("/archive/sessions/{s}"),
         (Some(s), DocKind::TranscriptSegment) => format!("/archive/sessions/{s}#seg-{ref_id}"),
         (Some(s), DocKind::Outcome) => format!("/archive/sessions/{s}#outcome-{ref_id}"),
         (Some(s), DocKind::Question) => format!("/archive/sessions/{s}#question-{ref_id}"),
-        (None, _) => match series {
-            Some(slug) => format!("/meetings/{slug}"),
-            None => "/meetings".into(),
-        },
+        (None, _) => meeting.map_or_else(|| "/meetings".into(), str::to_string),
     }
+}
+
+/// A meeting's page, `/meetings/{series}/{YYYY-MM-DD}`: the day the series' rule gives the
+/// occurrence (its RECURRENCE-ID), in the series' zone, as the minutes pages address it.
+pub fn meeting_path(series_slug: &str, time_zone: &str, original_start: i64) -> String {
+    let tz: chrono_tz::Tz = time_zone.parse().unwrap_or(chrono_tz::Tz::UTC);
+    let day = crate::programme::instant(original_start)
+        .with_timezone(&tz)
+        .date_naive();
+    format!("/meetings/{series_slug}/{day}")
 }
 
 /// The action items of each document, by document.

@@ -11,6 +11,7 @@
 mod helpers;
 
 mod access;
+mod archive_browser;
 mod binary;
 mod browser;
 mod conflicts;

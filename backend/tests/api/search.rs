@@ -15,6 +15,7 @@ both!(
     unpublished_withdrawn_and_draft_material_is_never_found,
     filters_narrow_the_results,
     hostile_queries_get_results_or_a_clear_400_never_a_500,
+    a_meetings_decisions_are_found_once_its_minutes_are_approved,
 );
 
 /// What [`archive_fixture`] made.
@@ -783,4 +784,99 @@ async fn the_same_query_finds_the_same_documents_on_sqlite_and_postgresql() {
     if let Err(e) = outcome {
         std::panic::resume_unwind(e.into_panic());
     }
+}
+
+async fn a_meetings_decisions_are_found_once_its_minutes_are_approved(app: TestApp) {
+    let f = archive_fixture(&app).await;
+    let series = insert_id(
+        &app,
+        "insert into meeting_series (slug, title, time_zone, first_start_local, duration_minutes, rrule, created_at) \
+         values ('monthly-call', 'Monthly call', 'Europe/Zurich', '2025-01-09T14:00:00', 60, 'FREQ=MONTHLY;BYDAY=2TH', 1) \
+         returning series_id",
+        vec![],
+    )
+    .await;
+    // 13 March 2025, 14:00 in Zurich.
+    let meeting = insert_id(
+        &app,
+        "insert into meeting (series_id, original_start) values ($1, 1741870800) returning meeting_id",
+        vec![json!(series)],
+    )
+    .await;
+    let minutes = insert_id(
+        &app,
+        "insert into minutes (meeting_id, version, status, content, created_at, updated_at) \
+         values ($1, 1, 'draft', '{}', 1, 1) returning minutes_id",
+        vec![json!(meeting)],
+    )
+    .await;
+    let decision = insert_id(
+        &app,
+        "insert into outcome (kind, meeting_id, position, text, created_at, updated_at) \
+         values ('decision', $1, 1, 'The coalition adopts the position paper on grooming.', 1, 1) \
+         returning outcome_id",
+        vec![json!(meeting)],
+    )
+    .await;
+    exec(
+        &app,
+        "insert into outcome_action_item (outcome_id, action_item_id, relation, created_at) \
+         values ($1, $2, 'completes', 1)",
+        vec![json!(decision), json!(f.other_item)],
+    )
+    .await;
+    plenary::archive::search::reindex_meeting(&app.db, meeting)
+        .await
+        .unwrap();
+    assert_eq!(
+        search(&app, &q("position paper")).await["total"],
+        0,
+        "draft minutes"
+    );
+
+    exec(
+        &app,
+        "update minutes set status = 'approved', approved_at = 1 where minutes_id = $1",
+        vec![json!(minutes)],
+    )
+    .await;
+    plenary::archive::search::reindex_meeting(&app.db, meeting)
+        .await
+        .unwrap();
+    let found = search(&app, &q("position paper")).await;
+    assert_eq!(kinds(&found), vec!["outcome"], "{found}");
+    let hit = &found["items"][0];
+    assert_eq!(hit["url"], "/meetings/monthly-call/2025-03-13");
+    assert_eq!(hit["meeting_id"], meeting);
+    assert_eq!(hit["title"], "Monthly call — 2025-03-13");
+    assert_eq!(hit["action_items"][0]["code"], "AI-2");
+    // Meetings belong to no event: an event filter leaves them out.
+    let in_event = search(
+        &app,
+        &format!("{}&event_id={}", q("position paper"), f.event_id),
+    )
+    .await;
+    assert_eq!(in_event["total"], 0);
+    // The plan export lists the decision as AI-2's evidence, linked to the meeting's page.
+    let plan = app
+        .anonymous()
+        .get("/api/archive/plan")
+        .await
+        .expect_status(StatusCode::OK)
+        .body;
+    let evidence = plan["plans"][0]["items"][1]["evidence"]
+        .as_array()
+        .unwrap()
+        .clone();
+    assert!(
+        evidence.iter().any(|e| e["relation"] == "completes"
+            && e["url"]
+                .as_str()
+                .unwrap()
+                .ends_with("/meetings/monthly-call/2025-03-13")),
+        "{evidence:?}"
+    );
+    // A full rebuild gives the same answer.
+    plenary::archive::search::rebuild(&app.db).await.unwrap();
+    assert_eq!(search(&app, &q("position paper")).await["total"], 1);
 }
