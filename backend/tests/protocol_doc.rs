@@ -158,6 +158,7 @@ wire_names!(COMMAND_TYPES, command_type, Command {
     Suspend => "suspend",
     RemoveParticipant => "remove_participant",
     SetSafeguarding => "set_safeguarding",
+    Caption => "caption",
 });
 
 wire_names!(SERVER_TYPES, server_type, ServerFrame {
@@ -173,6 +174,7 @@ wire_names!(SERVER_TYPES, server_type, ServerFrame {
     BackstageNote => "backstage_note",
     Skip => "skip",
     Presence => "presence",
+    Caption => "caption",
 });
 
 wire_names!(ERROR_CODES, error_code, ErrorCode {

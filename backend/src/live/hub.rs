@@ -29,6 +29,9 @@ const NOT_POISONED: &str = "the hub map is never poisoned: no code panics while 
 
 /// The most commands committed in one transaction.
 const MAX_BATCH: usize = 256;
+/// Caption lines one staff member may send per minute, and in a burst.
+const CAPTIONS_PER_MINUTE: NonZeroU32 = NonZeroU32::new(120).expect("120 is not zero");
+const CAPTION_BURST: NonZeroU32 = NonZeroU32::new(30).expect("30 is not zero");
 
 /// What goes around the ring: one change (or coalesced tallies, or a presence count), with the
 /// frame for each audience already serialised.
@@ -109,6 +112,8 @@ pub struct Hub {
     committed_elsewhere: watch::Sender<i64>,
     /// Questions per participant per minute.
     pub ask_limiter: DefaultKeyedRateLimiter<i64>,
+    /// Caption lines per staff member: faster than anyone types, slower than a runaway script.
+    pub caption_limiter: DefaultKeyedRateLimiter<i64>,
 }
 
 impl Hub {
@@ -240,6 +245,9 @@ impl Live {
             participants_connected: AtomicU64::new(0),
             committed_elsewhere,
             ask_limiter: RateLimiter::keyed(Quota::per_minute(per_minute)),
+            caption_limiter: RateLimiter::keyed(
+                Quota::per_minute(CAPTIONS_PER_MINUTE).allow_burst(CAPTION_BURST),
+            ),
         });
         let writer = WriterTask {
             db: self.db.clone(),
@@ -458,9 +466,12 @@ impl WriterTask {
                         stored
                             .push(store::record_change(writer.tx, self.session_id, change).await?);
                     }
-                    if let (Actor::Moderator(staff_id), false) =
-                        (job.actor, applied.changes.is_empty())
-                    {
+                    // Moderation is audited; caption lines are the record itself.
+                    if let (Actor::Moderator(staff_id), false, true) = (
+                        job.actor,
+                        applied.changes.is_empty(),
+                        job.frame.command.is_moderator_command(),
+                    ) {
                         let entry = store::audit_entry(
                             self.session_id,
                             &job.frame.command,

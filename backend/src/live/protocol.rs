@@ -131,12 +131,26 @@ pub enum Command {
     SetSafeguarding {
         level: SafeguardingLevel,
     },
+
+    /// One line of live captions (the session's captioners and organizers). Stored as the next
+    /// segment of the session's transcript; everyone gets a `caption` frame. The speaker label
+    /// is what the captioner typed ("" when unknown), never filled in from a participant.
+    Caption {
+        text: String,
+        speaker: String,
+        kind: CaptionKind,
+    },
 }
 
 impl Command {
     /// True for the commands only a session's moderators may send.
     pub fn is_moderator_command(&self) -> bool {
-        !matches!(
+        !self.is_participant_command() && !self.is_caption()
+    }
+
+    /// True for the commands a participant sends.
+    pub fn is_participant_command(&self) -> bool {
+        matches!(
             self,
             Command::Ask { .. }
                 | Command::Vote { .. }
@@ -145,6 +159,11 @@ impl Command {
                 | Command::LowerHand
                 | Command::EraseMyData
         )
+    }
+
+    /// True for a caption line, which captioners (and organizers) send.
+    pub fn is_caption(&self) -> bool {
+        matches!(self, Command::Caption { .. })
     }
 
     /// The wire name of the command, for logs.
@@ -177,8 +196,46 @@ impl Command {
             Command::Suspend { .. } => "suspend",
             Command::RemoveParticipant { .. } => "remove_participant",
             Command::SetSafeguarding { .. } => "set_safeguarding",
+            Command::Caption { .. } => "caption",
         }
     }
+}
+
+/// What a caption line is.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CaptionKind {
+    #[default]
+    Speech,
+    /// "(Applause)", "(Music)": what happens besides speech.
+    StageNote,
+}
+
+/// Where a line shown as a caption came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CaptionSource {
+    /// Typed live by a human captioner.
+    Captioner,
+    /// From a transcript imported afterwards (a published one).
+    Imported,
+}
+
+/// One caption line as everyone sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CaptionLine {
+    /// The transcript segment it is stored as (`/archive/sessions/{id}#seg-{segment_id}` once
+    /// published).
+    pub segment_id: i64,
+    /// The speaker label the captioner typed; "" when unknown.
+    pub speaker: String,
+    pub kind: CaptionKind,
+    pub text: String,
+    /// Milliseconds from the transcript's first line.
+    pub starts_ms: i64,
+    /// Unix seconds.
+    pub at: i64,
+    pub source: CaptionSource,
 }
 
 /// Whether participants may ask and vote.
@@ -277,6 +334,8 @@ pub enum ServerFrame {
     Skip { seq: i64 },
     /// How many participants are connected (not a committed change: no `seq`).
     Presence { participants: u64 },
+    /// A line of live captions.
+    Caption { seq: i64, caption: CaptionLine },
 }
 
 impl ServerFrame {
@@ -291,6 +350,7 @@ impl ServerFrame {
             | ServerFrame::SessionState { seq, .. }
             | ServerFrame::Floor { seq, .. }
             | ServerFrame::BackstageNote { seq, .. }
+            | ServerFrame::Caption { seq, .. }
             | ServerFrame::Skip { seq } => Some(*seq),
             ServerFrame::Ack { .. } | ServerFrame::Error { .. } | ServerFrame::Presence { .. } => {
                 None
@@ -316,6 +376,9 @@ pub struct AckResult {
     /// The floor-queue entry a raised hand got or a call concerned.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub entry_id: Option<i64>,
+    /// The transcript segment a caption line was stored as.
+    #[serde(skip_serializing_if = "Option::is_none", default)]
+    pub segment_id: Option<i64>,
 }
 
 /// Stable error codes to switch on.
@@ -516,6 +579,9 @@ pub struct Snapshot {
     /// Moderators: where the questions stand.
     #[serde(skip_serializing_if = "Option::is_none", default)]
     pub disposition: Option<Disposition>,
+    /// The latest caption lines (at most 50), oldest first, so a late joiner has context.
+    #[serde(skip_serializing_if = "Vec::is_empty", default)]
+    pub captions: Vec<CaptionLine>,
     pub participants_connected: u64,
     /// Limits the client should respect.
     pub limits: Limits,
@@ -631,11 +697,12 @@ mod tests {
             | Command::Backstage { .. }
             | Command::Suspend { .. }
             | Command::RemoveParticipant { .. }
-            | Command::SetSafeguarding { .. } => command.name(),
+            | Command::SetSafeguarding { .. }
+            | Command::Caption { .. } => command.name(),
         }
     }
 
-    const COMMAND_COUNT: usize = 27;
+    const COMMAND_COUNT: usize = 28;
     const SERVER_TYPES: &[&str] = &[
         "snapshot",
         "ack",
@@ -649,6 +716,7 @@ mod tests {
         "backstage_note",
         "skip",
         "presence",
+        "caption",
     ];
 
     fn server_type(frame: &ServerFrame) -> &'static str {
@@ -665,6 +733,7 @@ mod tests {
             ServerFrame::BackstageNote { .. } => "backstage_note",
             ServerFrame::Skip { .. } => "skip",
             ServerFrame::Presence { .. } => "presence",
+            ServerFrame::Caption { .. } => "caption",
         }
     }
 

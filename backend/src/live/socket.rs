@@ -92,6 +92,20 @@ pub async fn live_socket(
                     handle: Some(staff.display_name),
                     address,
                 };
+            } else if crate::archive::transcripts::may_caption(
+                &state.db.pool,
+                session_id,
+                staff.staff_id,
+            )
+            .await?
+            {
+                // A captioner sees what everyone sees, and may send caption lines.
+                connection = Connection {
+                    audience: Audience::Viewer,
+                    actor: Some(Actor::Staff(staff.staff_id)),
+                    handle: Some(staff.display_name),
+                    address,
+                };
             }
         }
         if connection.actor.is_none() {
@@ -508,7 +522,22 @@ fn admit(
         )));
     };
     let is_moderator = matches!(actor, Actor::Moderator(_));
-    if frame.command.is_moderator_command() != is_moderator {
+    let caption = frame.command.is_caption();
+    if caption && matches!(actor, Actor::Participant(_)) {
+        return Err(Box::new(error_frame(
+            client_id,
+            ErrorCode::Forbidden,
+            "only the session's captioners can send captions",
+        )));
+    }
+    if !caption && matches!(actor, Actor::Staff(_)) {
+        return Err(Box::new(error_frame(
+            client_id,
+            ErrorCode::Forbidden,
+            "captioners send caption lines; moderating needs a moderator's assignment",
+        )));
+    }
+    if !caption && frame.command.is_moderator_command() != is_moderator {
         let message = if is_moderator {
             "moderators act on questions; join as a participant to ask or vote"
         } else {
@@ -534,6 +563,9 @@ fn admit(
             .err()
             .or_else(|| limits.ask.check_key(&conn.address.key()).err()),
         (super::protocol::Command::Vote { .. }, _) => vote_limiter.check().err(),
+        (super::protocol::Command::Caption { .. }, Actor::Moderator(id) | Actor::Staff(id)) => {
+            hub.caption_limiter.check_key(&id).err()
+        }
         _ => None,
     };
     if let Some(not_until) = limited {

@@ -11,9 +11,9 @@ use sqlx::any::AnyRow;
 use sqlx::{Any, Row, Transaction};
 
 use super::protocol::{
-    AckResult, BackstageNote, Command, Disposition, ErrorCode, FloorEntryView, FloorOrder,
-    FloorView, Limits, LiveState, ModerationMode, Notice, QaState, QuestionView, Role,
-    SafeguardingLevel, ServerFrame, Snapshot, Tally, You,
+    AckResult, BackstageNote, CaptionKind, CaptionLine, CaptionSource, Command, Disposition,
+    ErrorCode, FloorEntryView, FloorOrder, FloorView, Limits, LiveState, ModerationMode, Notice,
+    QaState, QuestionView, Role, SafeguardingLevel, ServerFrame, Snapshot, Tally, You,
 };
 use crate::domain::floor::{Speaker, balanced_order};
 use crate::domain::qa::{self, DismissReason, QuestionStatus, Transition};
@@ -25,14 +25,16 @@ use crate::store::{Backend, Db, now};
 pub enum Actor {
     Participant(i64),
     Moderator(i64),
+    /// A staff member who does not moderate the session but may caption it.
+    Staff(i64),
 }
 
 impl Actor {
-    /// The key a client id is remembered under.
+    /// The key a client id is remembered under (a staff member's, whatever their role).
     pub fn key(self) -> String {
         match self {
             Actor::Participant(id) => format!("p:{id}"),
-            Actor::Moderator(id) => format!("s:{id}"),
+            Actor::Moderator(id) | Actor::Staff(id) => format!("s:{id}"),
         }
     }
 }
@@ -142,6 +144,8 @@ impl EngineLimits {
 
 const LABEL_CHARS: usize = 32;
 const BACKSTAGE_SHOWN: i64 = 50;
+/// Caption lines in a snapshot: enough context for someone joining late.
+pub const CAPTIONS_SHOWN: i64 = 50;
 
 // ---------------------------------------------------------------------------------------------
 // Reading rows
@@ -543,7 +547,29 @@ impl Writer<'_> {
 
     /// Applies one command; checks everything before writing anything.
     pub async fn apply(&mut self, actor: Actor, command: &Command) -> Result<Applied, ApplyError> {
+        if let Command::Caption {
+            text,
+            speaker,
+            kind,
+        } = command
+        {
+            return match actor {
+                Actor::Moderator(staff_id) | Actor::Staff(staff_id) => {
+                    self.caption(staff_id, text, speaker, *kind).await
+                }
+                Actor::Participant(_) => Err(Refusal::new(
+                    ErrorCode::Forbidden,
+                    "only the session's captioners can send captions",
+                )
+                .into()),
+            };
+        }
         match actor {
+            Actor::Staff(_) => Err(Refusal::new(
+                ErrorCode::Forbidden,
+                "you are not a moderator of this session",
+            )
+            .into()),
             Actor::Participant(participant_id) => {
                 if command.is_moderator_command() {
                     return Err(
@@ -1067,6 +1093,75 @@ impl Writer<'_> {
                 ..AckResult::default()
             },
             changes: vec![after.change(seq, kind, q.status.is_public(), None)],
+        })
+    }
+
+    /// Stores a caption line as the next transcript segment and tells everyone. Who may caption
+    /// is read in this transaction, so a removed assignment counts from the next line.
+    async fn caption(
+        &mut self,
+        staff_id: i64,
+        text: &str,
+        speaker: &str,
+        kind: CaptionKind,
+    ) -> Result<Applied, ApplyError> {
+        use crate::archive::transcripts::{self, CaptionRefusal, import::SegmentKind};
+        let segment_kind = match kind {
+            CaptionKind::Speech => SegmentKind::Speech,
+            CaptionKind::StageNote => SegmentKind::StageNote,
+        };
+        let stored = match transcripts::store_caption(
+            self.tx,
+            self.session_id,
+            staff_id,
+            speaker,
+            segment_kind,
+            text,
+        )
+        .await?
+        {
+            Ok(stored) => stored,
+            Err(CaptionRefusal::NotCaptioner) => {
+                return Err(Refusal::new(
+                    ErrorCode::Forbidden,
+                    "you are not a captioner of this session",
+                )
+                .into());
+            }
+            Err(CaptionRefusal::Closed(message)) => {
+                return Err(Refusal::new(ErrorCode::InvalidState, message).into());
+            }
+            Err(CaptionRefusal::Text(message)) => {
+                return Err(Refusal::new(ErrorCode::InvalidText, message).into());
+            }
+        };
+        let seq = self.next_seq();
+        let frame = ServerFrame::Caption {
+            seq,
+            caption: CaptionLine {
+                segment_id: stored.segment_id,
+                speaker: stored.speaker,
+                kind,
+                text: stored.text,
+                starts_ms: stored.starts_ms,
+                at: stored.at,
+                source: CaptionSource::Captioner,
+            },
+        };
+        Ok(Applied {
+            result: AckResult {
+                segment_id: Some(stored.segment_id),
+                ..AckResult::default()
+            },
+            changes: vec![Change {
+                seq,
+                kind: "caption",
+                for_all: Some(frame.clone()),
+                for_moderators: Some(frame),
+                for_owners: vec![],
+                kick: None,
+                subject: None,
+            }],
         })
     }
 
@@ -1849,7 +1944,8 @@ pub fn audit_entry(
         | Command::Withdraw { .. }
         | Command::RaiseHand
         | Command::LowerHand
-        | Command::EraseMyData => (command.name(), session, String::new()),
+        | Command::EraseMyData
+        | Command::Caption { .. } => (command.name(), session, String::new()),
     }
 }
 
@@ -2089,8 +2185,31 @@ pub async fn snapshot(
     } else {
         (vec![], None)
     };
+    let captions = crate::archive::transcripts::recent_lines(&mut tx, session_id, CAPTIONS_SHOWN)
+        .await?
+        .into_iter()
+        .map(|(c, imported)| CaptionLine {
+            segment_id: c.segment_id,
+            speaker: c.speaker,
+            kind: match c.kind {
+                crate::archive::transcripts::import::SegmentKind::Speech => CaptionKind::Speech,
+                crate::archive::transcripts::import::SegmentKind::StageNote => {
+                    CaptionKind::StageNote
+                }
+            },
+            text: c.text,
+            starts_ms: c.starts_ms,
+            at: c.at,
+            source: if imported {
+                CaptionSource::Imported
+            } else {
+                CaptionSource::Captioner
+            },
+        })
+        .collect();
     tx.commit().await?;
     Ok(Snapshot {
+        captions,
         seq: live.last_seq,
         session_id,
         title: head.try_get(0)?,

@@ -22,6 +22,7 @@ use serde::Deserialize;
 use serde_json::{Map, Value};
 
 use super::organize::Choice;
+use super::transcripts::CaptionsView;
 use super::{Ctx, FormState, PageError, render, render_status};
 use crate::auth::Staff;
 use crate::domain::qa::{DismissReason, QuestionStatus};
@@ -61,6 +62,9 @@ fn key_cookie_name(session_id: i64) -> String {
 const COMMAND_TIMEOUT: Duration = Duration::from_secs(10);
 /// Matches the engine's label limit (`store::LABEL_CHARS`).
 const LABEL_CHARS: usize = 32;
+/// Caption lines a live page renders (the snapshot's latest), and the screen's (read from afar).
+const CAPTIONS_ON_PAGE: usize = 20;
+const CAPTIONS_ON_SCREEN: usize = 3;
 /// Merge targets listed in a server-rendered console item; the script lists them all.
 const MERGE_TARGETS_RENDERED: usize = 40;
 
@@ -564,6 +568,7 @@ struct JoinPage {
     qa_state: String,
     on_screen: Option<Item>,
     questions: Vec<Item>,
+    captions: CaptionsView,
 }
 
 #[derive(Template)]
@@ -595,6 +600,7 @@ struct ParticipantPage {
     token: String,
     blank: Option<Item>,
     strings: String,
+    captions: CaptionsView,
 }
 
 impl ParticipantPage {
@@ -636,6 +642,8 @@ struct ConsolePage {
     /// Organizers only: the session's moderators and who could be added.
     moderators: Vec<participants::SessionModerator>,
     assignable: Vec<Choice>,
+    /// Organizers only: the session's captioners and rapporteurs.
+    scribes: Vec<crate::archive::transcripts::scribes::Scribe>,
     token: String,
     blank: Option<Item>,
     blank_entry: Option<Entry>,
@@ -684,6 +692,7 @@ struct ScreenPage {
     on_screen: Option<Item>,
     top: Vec<Item>,
     strings: String,
+    captions: CaptionsView,
 }
 
 async fn participant_of(
@@ -753,6 +762,7 @@ async fn join_page(
         qa_state: qa_state_text(&ctx, &snapshot.state),
         on_screen,
         questions,
+        captions: CaptionsView::from_lines(&snapshot.captions, CAPTIONS_ON_PAGE),
         info,
         form,
         ctx,
@@ -814,6 +824,7 @@ async fn participant_page(
         token: form_token(),
         blank: Some(Item::default()),
         strings: strings(&ctx),
+        captions: CaptionsView::from_lines(&snapshot.captions, CAPTIONS_ON_PAGE),
         info,
         me,
         ask,
@@ -1214,6 +1225,11 @@ async fn console(
             label: format!("#{} {}", q.question_id, short(&q.text, 50)),
         })
         .collect();
+    let scribes = if ctx.is_organizer() {
+        crate::archive::transcripts::scribes::list_scribes(&state.db, session_id).await?
+    } else {
+        Vec::new()
+    };
     let (moderators, assignable) = if ctx.is_organizer() {
         let staff = participants::list_assignable_staff(&state.db)
             .await?
@@ -1259,6 +1275,7 @@ async fn console(
         state: snapshot.state,
         moderators,
         assignable,
+        scribes,
         token: form_token(),
         blank: Some(Item::default()),
         blank_entry: Some(Entry::default()),
@@ -1387,6 +1404,7 @@ async fn screen(
         on_screen,
         top,
         strings: strings(&ctx),
+        captions: CaptionsView::from_lines(&snapshot.captions, CAPTIONS_ON_SCREEN),
         info,
         ctx,
     };

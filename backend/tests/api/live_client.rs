@@ -428,7 +428,10 @@ impl ClientView {
                 self.backstage.push(note.text.clone());
             }
             ServerFrame::Presence { participants } => self.presence = Some(*participants),
-            ServerFrame::Ack { .. } | ServerFrame::Error { .. } | ServerFrame::Skip { .. } => {}
+            ServerFrame::Ack { .. }
+            | ServerFrame::Error { .. }
+            | ServerFrame::Skip { .. }
+            | ServerFrame::Caption { .. } => {}
         }
         self.frames.push(frame.clone());
     }

@@ -34,3 +34,4 @@ mod programme;
 mod retention;
 mod safeguarding;
 mod search;
+mod transcripts;

@@ -4,6 +4,7 @@
 // the person is typing.
 
 import { LiveConnection } from "./connection.js";
+import { CaptionsView } from "./captions.js";
 import { LiveModel, isPublic, questionFate, questionMeta, sortQuestions } from "./model.js";
 import {
   Announcer, catalog, commandFromForm, errorText, fromTemplate, onCommandSubmit, patchList,
@@ -21,6 +22,8 @@ function start(root) {
   const model = new LiveModel();
   const announcer = new Announcer($("[data-announce]"));
   const sessionId = root.dataset.session;
+  const captionsRoot = $("[data-captions]");
+  const captions = captionsRoot ? new CaptionsView(captionsRoot, 20) : null;
   let recent = new URL(location.href).searchParams.get("sort") === "recent";
   let paused = false;
   let missed = 0;
@@ -31,6 +34,8 @@ function start(root) {
   const connection = new LiveConnection({
     sessionId,
     onFrame(frame) {
+      if (captions && frame.type === "snapshot") captions.reset(frame.captions);
+      if (captions && frame.type === "caption") captions.add(frame.caption);
       const change = model.apply(frame);
       if (!change) return;
       if (ready && change.fresh) {

@@ -1,6 +1,7 @@
 // The presenter screen: the question on screen and the top five, read-only (?view=presenter).
 
 import { LiveConnection } from "./connection.js";
+import { CaptionsView } from "./captions.js";
 import { LiveModel, questionMeta, sortQuestions } from "./model.js";
 import { catalog, patchList, setText, show } from "./ui.js";
 
@@ -12,11 +13,16 @@ function start(root) {
   const $ = (selector) => root.querySelector(selector);
   const model = new LiveModel();
   let queued = false;
+  const captionsRoot = $("[data-captions]");
+  // The room reads the last few lines from afar.
+  const captions = captionsRoot ? new CaptionsView(captionsRoot, 3) : null;
 
   const connection = new LiveConnection({
     sessionId: root.dataset.session,
     presenter: true,
     onFrame(frame) {
+      if (captions && frame.type === "snapshot") captions.reset(frame.captions);
+      if (captions && frame.type === "caption") captions.add(frame.caption);
       if (model.apply(frame)) render();
     },
     onStatus(state) {

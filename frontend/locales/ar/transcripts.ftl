@@ -1,0 +1,100 @@
+# الترجمة النصية المباشرة، وصفحة الكاتب، والمدوّنون، وصفحة النص المدوَّن للموظفين.
+captions-heading = الترجمة النصية المباشرة
+captions-source-captioner = ترجمة نصية مباشرة يكتبها كاتب بشري. قد تحتوي على أخطاء.
+captions-source-imported = نص مدوَّن مستورد
+captions-none = لا توجد ترجمة نصية بعد.
+captions-page-link = كتابة الترجمة النصية لهذه الجلسة
+captions-page-title = الترجمة النصية المباشرة:
+captions-page-intro = اكتب ما يُقال، سطرًا بعد سطر. يظهر كل سطر فورًا في صفحات المشاركين وعلى شاشة القاعة، ويُحفظ نصًا مدوَّنًا أوليًا للجلسة. اكتب اسم المتحدث كما عرّف بنفسه، ولا تكتب أبدًا الاسم المستعار لأحد المشاركين.
+captions-speaker = المتحدث
+captions-speaker-hint = يبقى مملوءًا إلى أن تغيّره. اتركه فارغًا إن لم تعرف من يتحدث.
+captions-kind = نوع السطر
+captions-kind-speech = كلام
+captions-kind-stage_note = ملاحظة مثل (تصفيق)
+captions-text = السطر
+captions-send = إرسال السطر
+captions-sent = أُرسل السطر.
+captions-sending = جارٍ الإرسال…
+captions-closed-imported = النص المدوَّن لهذه الجلسة مستورد من ملف، فلا يمكن إضافة ترجمة نصية إليه.
+captions-closed-published = النص المدوَّن لهذه الجلسة منشور أو مسحوب، فلا يمكن إضافة ترجمة نصية إليه.
+
+scribes-heading = كتّاب الترجمة النصية والمقررون
+scribes-intro = يكتب كتّاب الترجمة النصية الترجمة المباشرة؛ ويستورد المقررون النص المدوَّن وينقّحونه وينشرونه ويكتبون التقرير. يمكن للمنظمين القيام بالأمرين.
+scribes-none = لم يُعيَّن أحد بعد.
+scribes-remove = إزالة
+scribes-who = الموظف
+scribes-as = بصفة
+scribes-add = تعيين
+scribe-role-captioner = كاتب الترجمة النصية
+scribe-role-rapporteur = مقرر
+
+transcript-page-link = النص المدوَّن للجلسة
+transcript-page-title = النص المدوَّن:
+transcript-disclaimer = أُعدّ هذا النص المدوَّن الأولي بالترجمة النصية الفورية أثناء الجلسة. قد يحتوي على أخطاء، وعلى فجوات حيث كان الكلام غير مسموع أو سريعًا جدًا. وهو مقدَّم للمساعدة على متابعة النقاش، وليس سجلًا رسميًا لما قيل.
+transcript-status-heading = الحالة
+transcript-status-raw = أولي (للموظفين فقط)
+transcript-status-in_redaction = قيد التنقيح (للموظفين فقط)
+transcript-status-published = منشور
+transcript-status-withdrawn = مسحوب
+transcript-move-in_redaction = بدء التنقيح
+transcript-move-published = نشر
+transcript-move-withdrawn = سحب
+transcript-source-live = ترجمة نصية مباشرة
+transcript-source-igf_html = صفحة نص مدوَّن لمنتدى حوكمة الإنترنت (HTML)
+transcript-source-webvtt = WebVTT
+transcript-source-srt = SRT
+transcript-segments = { $n ->
+    [zero] لا مقاطع
+    [one] مقطع واحد
+    [two] مقطعان
+    [few] { $n } مقاطع
+   *[other] { $n } مقطعًا
+}
+transcript-withdrawn-because = سُحب للسبب التالي:
+transcript-downloads = التنزيل للموظفين (دون إخفاء شيء):
+transcript-download-text = نص
+transcript-public-link = السجل العام
+transcript-withdraw-reason = سبب السحب (يُعرض للعموم)
+transcript-none = لا يوجد نص مدوَّن لهذه الجلسة بعد: يمكن لكاتب الترجمة النصية كتابته مباشرة، أو لمقرر استيراده.
+transcript-import-heading = استيراد نص مدوَّن
+transcript-import-intro = صفحة نص مدوَّن أولي لمنتدى حوكمة الإنترنت (HTML، تُكتب فيها أدوار الكلام >> الاسم:)، أو ملف WebVTT أو SRT. يُرفض الملف الذي فيه خطأ مع ذكر السطر المطلوب تصحيحه، ولا يُحفظ شيء.
+transcript-file = الملف
+transcript-file-missing = اختر ملفًا لاستيراده.
+transcript-format = الصيغة
+transcript-format-auto = حسب اسم الملف
+transcript-language = اللغة (مثل en أو fr أو ar)
+transcript-replace = استبدال النص المدوَّن الحالي لهذه الجلسة مع تنقيحاته
+transcript-import-button = استيراد
+transcript-suggestions-heading = اقتراحات التنقيح
+transcript-suggestions-intro = البيانات الشخصية التي يجدها مرشّح الأسئلة، والأسماء المستعارة للمشاركين دون 18 عامًا. أخفِ كل ما توافق عليه؛ لا يُخفى شيء دونك.
+transcript-names = أسماء أخرى للبحث عنها
+transcript-names-hint = افصل بين الأسماء بفواصل.
+transcript-names-button = البحث عن هذه الأسماء
+transcript-no-suggestions = لا شيء لاقتراحه.
+transcript-segment-n = المقطع { $n }
+transcript-hide = إخفاء
+transcript-by-text-heading = إخفاء كلمات تختارها
+transcript-segment = المقطع
+transcript-pick-segment = اختر المقطع الذي يحتوي على الكلمات.
+transcript-words = الكلمات المراد إخفاؤها كما هي تمامًا
+transcript-reason = السبب
+transcript-reason-personal_data = بيانات شخصية
+transcript-reason-young_participant = مشارك صغير السن
+transcript-reason-other = سبب آخر
+transcript-found-email = عنوان بريد إلكتروني
+transcript-found-phone = رقم هاتف
+transcript-found-link = رابط
+transcript-found-social_handle = اسم مستخدم في وسائل التواصل
+transcript-found-street_address = عنوان بريدي
+transcript-found-young_participant = مشارك دون 18 عامًا
+transcript-found-name = اسم أدخلته
+transcript-segments-heading = المقاطع
+transcript-public-reads = يقرأ العموم:
+transcript-hidden = مخفي:
+transcript-unhide = إظهار من جديد
+transcript-done-imported = تم الاستيراد. النص المدوَّن أولي: لا يقرؤه إلا الموظفون.
+transcript-done-in_redaction = بدأ التنقيح.
+transcript-done-published = نُشر. تم تحديث فهرس البحث.
+transcript-done-withdrawn = سُحب. يرى العموم السبب بدلًا منه.
+transcript-done-redacted = أُخفي.
+transcript-done-unredacted = أُظهر من جديد.
