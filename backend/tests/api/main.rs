@@ -31,6 +31,7 @@ mod openapi_fuzz;
 mod pages_browser;
 mod privacy;
 mod programme;
+mod records;
 mod retention;
 mod safeguarding;
 mod search;
