@@ -292,6 +292,8 @@ async fn send_caption(
         speaker: form.speaker.clone(),
         kind,
     };
+    // The session's live state exists from its first connection; a form may come first.
+    participants::ensure_live_session(&state.db, session_id).await?;
     let hub = state.live.hub(session_id).await.map_err(AppError::from)?;
     let outcome = if hub.caption_limiter.check_key(&staff.staff_id).is_err() {
         Err(ErrorCode::RateLimited)

@@ -20,6 +20,7 @@ both!(
     a_webvtt_export_imports_back_to_the_same_segments,
     redacted_words_never_reach_the_public_and_withdrawal_hides_the_transcript,
     captions_reach_participants_in_order_and_only_captioners_send_them,
+    the_staff_pages_work_with_plain_forms,
 );
 
 async fn import(
@@ -686,4 +687,62 @@ async fn captions_reach_participants_in_order_and_only_captioners_send_them(app:
         ErrorCode::InvalidState
     );
     assert_eq!(app.count("transcript_segment").await, 4);
+}
+
+async fn the_staff_pages_work_with_plain_forms(app: TestApp) {
+    let org = app.organizer().await;
+    let session_id = app.live_session(&org).await;
+    // A line from the captioner's form, without script: back to the page, speaker kept.
+    let sent = org
+        .send(
+            org.request(
+                reqwest::Method::POST,
+                &format!("/live/{session_id}/captions"),
+            )
+            .form(&[
+                ("client_id", "form1"),
+                ("speaker", "MODERATOR"),
+                ("kind", "speech"),
+                ("text", "Welcome, everyone."),
+            ]),
+        )
+        .await;
+    assert_eq!(sent.status, StatusCode::SEE_OTHER, "{}", sent.text);
+    assert!(sent.header("location").contains("speaker=MODERATOR"));
+    let page = org
+        .get(&format!("/live/{session_id}/captions?speaker=MODERATOR"))
+        .await
+        .expect_status(StatusCode::OK);
+    assert!(page.text.contains("Welcome, everyone."));
+    assert!(page.text.contains("value=\"MODERATOR\""));
+    let refused = org
+        .send(
+            org.request(
+                reqwest::Method::POST,
+                &format!("/live/{session_id}/captions"),
+            )
+            .form(&[("speaker", "X"), ("kind", "speech"), ("text", "")]),
+        )
+        .await;
+    assert_eq!(refused.status, StatusCode::UNPROCESSABLE_ENTITY);
+    assert_eq!(app.count("transcript_segment").await, 1);
+    // The transcript page lists the segment and offers the status change; a moderator who is
+    // not a scribe of the session may not see it.
+    let staff = org
+        .get(&format!("/live/{session_id}/transcript"))
+        .await
+        .expect_status(StatusCode::OK);
+    assert!(staff.text.contains("Welcome, everyone."));
+    assert!(staff.text.contains("not as an authoritative record"));
+    app.moderator()
+        .await
+        .get(&format!("/live/{session_id}/transcript"))
+        .await
+        .expect_status(StatusCode::FORBIDDEN);
+    // The console lists the scribes' form for organizers.
+    let console = org
+        .get(&format!("/live/{session_id}/moderate"))
+        .await
+        .expect_status(StatusCode::OK);
+    assert!(console.text.contains("id=\"scribes-heading\""));
 }
