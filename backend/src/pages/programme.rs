@@ -364,6 +364,8 @@ struct OccurrenceView {
     note: String,
     /// For moved meetings: when the rule had it.
     originally: Option<String>,
+    /// The meeting's page (agenda and minutes).
+    path: String,
 }
 
 #[derive(Template)]
@@ -424,6 +426,7 @@ async fn show_meeting_series(
                     OccurrenceStatus::Cancelled => "cancelled",
                 },
                 note: o.note.clone(),
+                path: crate::archive::minutes::meeting_path(&series, o.original_start),
                 originally: (o.status == OccurrenceStatus::Moved).then(|| {
                     let was = o.original_start.with_timezone(&host);
                     format!("{}, {}", ctx.t.day(&was.date_naive()), was.format("%H:%M"))
