@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# Runs the load-test scenarios against a fresh release Plenary (SQLite, demo data), the Rust
+# reference broadcast server and the Node.js `ws` server, on one machine, and keeps every
+# report as JSON. See docs/BENCHMARKS.md.
+#
+#     loadtest/bench.sh                  # 1,000 participants
+#     N=5000 RUNS=3 loadtest/bench.sh    # median of three is taken by hand from the JSON
+#
+# Server and load generator are pinned to different cores (taskset) when there are two or more.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+N=${N:-1000}
+RUNS=${RUNS:-1}
+RATES=${RATES:-10,50,100,200,400}
+OUT=${OUT:-bench-results/$(date -u +%Y%m%dT%H%M%SZ)}
+TARGET_DIR=${CARGO_TARGET_DIR:-target}
+BIN=$TARGET_DIR/release
+mkdir -p "$OUT"
+ulimit -n 20000
+
+cargo build --release -q -p plenary -p plenary-loadtest
+if [[ ! -d loadtest/node/node_modules/ws ]]; then
+    (cd loadtest/node && npm install --no-audit --no-fund -q)
+fi
+
+SERVER_CPU=(); LOAD_CPU=()
+if (( $(nproc) >= 2 )); then SERVER_CPU=(taskset -c 0); LOAD_CPU=(taskset -c 1); fi
+
+PIDS=()
+cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; }
+trap cleanup EXIT
+
+DATA=$(mktemp -d)
+export PLENARY__DATABASE__DATA_DIR=$DATA PLENARY__SERVER__BIND=127.0.0.1:8090
+export PLENARY__LIMITS__JOINS_PER_MINUTE_PER_ADDRESS=100000000
+PLENARY_PASSWORD='load test passphrase' "$BIN/plenary" create-organizer \
+    --email load@example.org --name Load >/dev/null
+"${SERVER_CPU[@]}" "$BIN/plenary" >"$OUT/plenary.log" 2>&1 &
+PLENARY_PID=$!; PIDS+=("$PLENARY_PID")
+"${SERVER_CPU[@]}" "$BIN/plenary-loadtest" reference-server --bind 127.0.0.1:9001 2>/dev/null &
+REFERENCE_PID=$!; PIDS+=("$REFERENCE_PID")
+"${SERVER_CPU[@]}" node loadtest/node/ws-broadcast.mjs 127.0.0.1 9002 2>/dev/null &
+NODE_PID=$!; PIDS+=("$NODE_PID")
+for _ in $(seq 1 60); do curl -fs http://127.0.0.1:8090/readyz >/dev/null && break; sleep 1; done
+
+# An organizer's login cookie, and the demo's annual DC-COS session.
+COOKIE=$(curl -s -o /dev/null -D - -H 'Sec-Fetch-Site: same-origin' \
+    --data-urlencode email=load@example.org --data-urlencode 'password=load test passphrase' \
+    http://127.0.0.1:8090/login | sed -n 's/^set-cookie: \(__Host-plenary-staff=[^;]*\).*/\1/Ip')
+SESSION=$(curl -s http://127.0.0.1:8090/api/events/igf-2025/sessions?per_page=100 \
+    | python3 -c 'import json,sys; d=json.load(sys.stdin); print(next(s["session_id"] for s in d["items"] if s["title"].startswith("Dynamic Coalition on Child Online Safety: annual")))')
+export PLENARY_LOADTEST_COOKIE=$COOKIE
+LT=("${LOAD_CPU[@]}" "$BIN/plenary-loadtest")
+echo "results in $OUT; session $SESSION; $N participants"
+
+for run in $(seq 1 "$RUNS"); do
+    "${LT[@]}" idle --target reference --reference-url ws://127.0.0.1:9001/ws --participants "$N" \
+        --server-pid "$REFERENCE_PID" --duration 20 --json "$OUT/s1-reference-$run.json"
+    "${LT[@]}" ramp --target reference --reference-url ws://127.0.0.1:9001/ws --participants "$N" \
+        --rates "$RATES" --server-pid "$REFERENCE_PID" --json "$OUT/s4-reference-$run.json"
+    "${LT[@]}" ramp --target reference --reference-url ws://127.0.0.1:9002/ws --participants "$N" \
+        --rates "$RATES" --server-pid "$NODE_PID" --json "$OUT/s4-node-$run.json"
+    "${LT[@]}" idle --session "$SESSION" --server http://127.0.0.1:8090 --participants "$N" \
+        --server-pid "$PLENARY_PID" --duration 20 --json "$OUT/s1-plenary-$run.json"
+    "${LT[@]}" ramp --session "$SESSION" --server http://127.0.0.1:8090 --participants "$N" \
+        --rates "$RATES" --server-pid "$PLENARY_PID" --json "$OUT/s4-plenary-$run.json"
+    "${LT[@]}" fanout --session "$SESSION" --server http://127.0.0.1:8090 --participants "$N" \
+        --rate 10 --duration 10 --server-pid "$PLENARY_PID" --json "$OUT/s2s3-plenary-$run.json"
+done
+echo "done: $OUT"
