@@ -559,8 +559,15 @@ async fn check_axe(client: &Client, page: &str, problems: &mut Vec<String>) {
             .map(|n| n["target"].to_string())
             .take(5)
             .collect();
+        // axe's own explanation of the first node (for contrast: both colours and the ratio).
+        let why = v
+            .nodes
+            .first()
+            .and_then(|n| n["failureSummary"].as_str())
+            .unwrap_or_default()
+            .replace('\n', " ");
         problems.push(format!(
-            "{page}: {} ({}): {} at {}",
+            "{page}: {} ({}): {} at {} ({why})",
             v.id,
             v.impact.unwrap_or_default(),
             v.help,
