@@ -1253,6 +1253,11 @@ pub async fn save_session(
         );
     }
     tx.commit().await?;
+    // The archive's search index holds the session's title and description. The save has
+    // landed either way: a failed reindex is logged and repaired by the rebuild at start-up.
+    if let Err(e) = crate::archive::search::reindex_session(db, id).await {
+        tracing::warn!(session_id = id, error = %e, "search reindex after a session save failed");
+    }
     Ok(SessionSaved {
         session: session_by_id(db, id).await?,
         conflicts: found,

@@ -16,6 +16,7 @@ both!(
     filters_narrow_the_results,
     hostile_queries_get_results_or_a_clear_400_never_a_500,
     a_meetings_decisions_are_found_once_its_minutes_are_approved,
+    an_edited_session_is_found_by_its_new_words_at_once,
 );
 
 /// What [`archive_fixture`] made.
@@ -879,4 +880,37 @@ async fn a_meetings_decisions_are_found_once_its_minutes_are_approved(app: TestA
     // A full rebuild gives the same answer.
     plenary::archive::search::rebuild(&app.db).await.unwrap();
     assert_eq!(search(&app, &q("position paper")).await["total"], 1);
+}
+
+/// The programme's save reindexes the session: no restart is needed for an organizer's edit to
+/// be searchable, the old words stop matching, and a session moved back to draft disappears.
+async fn an_edited_session_is_found_by_its_new_words_at_once(app: TestApp) {
+    let org = app.organizer().await;
+    let prog = app.programme(&org).await;
+    let mut body = prog.session(1, "Quokka workshop", "2025-06-24 09:00", 60);
+    body["description"] = json!("Numbats and quokkas.");
+    let saved = org
+        .post_json(&prog.sessions_url(), &body)
+        .await
+        .expect_status(StatusCode::CREATED);
+    let id = saved.body["session"]["session_id"]
+        .as_i64()
+        .expect("session_id");
+    assert_eq!(search(&app, &q("numbats")).await["total"], 1);
+
+    body["title"] = json!("Wombat workshop");
+    body["description"] = json!("Only wombats now.");
+    org.put_json(&format!("/api/sessions/{id}"), &body)
+        .await
+        .expect_status(StatusCode::OK);
+    assert_eq!(search(&app, &q("numbats")).await["total"], 0);
+    let found = search(&app, &q("wombats")).await;
+    assert_eq!(found["total"], 1, "{found}");
+    assert_eq!(found["items"][0]["session_id"], id, "{found}");
+
+    body["status"] = json!("draft");
+    org.put_json(&format!("/api/sessions/{id}"), &body)
+        .await
+        .expect_status(StatusCode::OK);
+    assert_eq!(search(&app, &q("wombats")).await["total"], 0);
 }
