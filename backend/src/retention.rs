@@ -60,6 +60,15 @@ pub async fn purge_expired(
                 .try_get::<Option<i64>, _>(4)?
                 .unwrap_or(settings.report_days),
         };
+        if days_since > periods.live {
+            // Answered questions are part of the record: copy any no rapporteur archived before
+            // the live data goes. If that fails, this event's data waits for the next run.
+            if let Err(e) = crate::archive::questions::archive_event_unarchived(db, event_id).await
+            {
+                tracing::warn!(event_id, error = %e, "archiving answered questions before the purge failed; purge deferred");
+                continue;
+            }
+        }
         let sessions = "(select session_id from session where event_id = $1)";
         let mut steps: Vec<(&'static str, String)> = Vec::new();
         if days_since > periods.reports {

@@ -104,6 +104,26 @@ pub(crate) async fn archive_answered_unchecked(db: &Db, session_id: i64) -> Resu
     Ok(done.rows_affected())
 }
 
+/// Archives the answered questions of every session of an event that has any not yet on the
+/// record; returns those sessions. The retention job calls this before it purges the live data,
+/// so an answered question outlives the live period even if no rapporteur archived it.
+pub(crate) async fn archive_event_unarchived(db: &Db, event_id: i64) -> Result<Vec<i64>, AppError> {
+    let sessions: Vec<i64> = sqlx::query_scalar(
+        "select distinct q.session_id from question q join session s on s.session_id = q.session_id \
+         where s.event_id = $1 and q.status = 'answered' and q.erased = 0 \
+         and not exists (select 1 from archived_question a where a.question_id = q.question_id) \
+         order by q.session_id",
+    )
+    .bind(event_id)
+    .fetch_all(&db.pool)
+    .await?;
+    for &session_id in &sessions {
+        archive_answered_unchecked(db, session_id).await?;
+        outcomes::reindex(db, Owner::Session(session_id)).await;
+    }
+    Ok(sessions)
+}
+
 /// What archiving did.
 #[derive(Debug, Clone, Serialize, ToSchema)]
 pub struct Archived {

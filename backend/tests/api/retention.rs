@@ -34,6 +34,31 @@ async fn an_events_live_data_is_purged_after_its_retention_period(app: TestApp) 
         })
         .await,
     );
+    // Answered, and never archived by a rapporteur: the purge must keep it on the record.
+    let answered = acked(
+        &ws.command(Command::Ask {
+            text: "Who keeps the record?".into(),
+            anonymous: false,
+        })
+        .await,
+    )
+    .1
+    .question_id
+    .unwrap();
+    acked(
+        &organizer
+            .command(Command::Approve {
+                question_id: answered,
+            })
+            .await,
+    );
+    acked(
+        &organizer
+            .command(Command::MarkAnswered {
+                question_id: answered,
+            })
+            .await,
+    );
 
     let settings = plenary::config::Settings::load_with_env(None, Vec::new())
         .unwrap()
@@ -44,7 +69,8 @@ async fn an_events_live_data_is_purged_after_its_retention_period(app: TestApp) 
         .await
         .unwrap();
     assert!(purged.is_empty(), "{purged:?}");
-    assert_eq!(app.count("question").await, 1);
+    assert_eq!(app.count("question").await, 2);
+    assert_eq!(app.count("archived_question").await, 0);
     let purged = plenary::retention::purge_expired(&app.db, &settings, day("2025-09-26"))
         .await
         .unwrap();
@@ -58,6 +84,20 @@ async fn an_events_live_data_is_purged_after_its_retention_period(app: TestApp) 
     for table in ["question", "question_vote", "participant", "live_event"] {
         assert_eq!(app.count(table).await, 0, "{table}");
     }
+    // The answered question outlived its asker, on the record and in the public read model.
+    let kept = app
+        .anonymous()
+        .get(&format!("/api/sessions/{session_id}/archived-questions"))
+        .await
+        .expect_status(StatusCode::OK)
+        .body;
+    let texts: Vec<&str> = kept
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|q| q["text"].as_str())
+        .collect();
+    assert_eq!(texts, ["Who keeps the record?"], "{kept}");
     // Recorded with counts, never content.
     let log: Vec<(String, i64)> =
         sqlx::query_as("select class, rows_removed from purge_log order by purge_id")
@@ -65,11 +105,12 @@ async fn an_events_live_data_is_purged_after_its_retention_period(app: TestApp) 
             .await
             .unwrap();
     assert!(
-        log.iter().any(|(c, n)| c == "questions" && *n == 1),
+        log.iter().any(|(c, n)| c == "questions" && *n == 2),
         "{log:?}"
     );
-    // The audit log outlives the questions (730 days by entry age) and still refuses deletes.
-    assert_eq!(app.count("audit_log").await, 1);
+    // The audit log (two approvals, one answer) outlives the questions (730 days by entry age)
+    // and still refuses deletes.
+    assert_eq!(app.count("audit_log").await, 3);
     assert!(
         sqlx::query("delete from audit_log")
             .execute(&app.db.pool)
@@ -86,7 +127,7 @@ async fn an_events_live_data_is_purged_after_its_retention_period(app: TestApp) 
         purged.iter().any(|p| p.class == "audit_log" && p.rows == 1),
         "{purged:?}"
     );
-    assert_eq!(app.count("audit_log").await, 1);
+    assert_eq!(app.count("audit_log").await, 3);
     assert!(
         sqlx::query("delete from audit_log")
             .execute(&app.db.pool)
