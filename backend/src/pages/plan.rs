@@ -224,11 +224,18 @@ fn plan_page(ctx: Ctx, plan: Plan) -> Result<Response, PageError> {
     render(&PlanPage { ctx, plan, chart })
 }
 
+/// Shown at `/plan` (a header link) before any coalition has a plan.
+#[derive(Template)]
+#[template(path = "plan_none.html")]
+struct NoPlanPage {
+    ctx: Ctx,
+}
+
 async fn current_plan(State(state): State<AppState>, ctx: Ctx) -> Result<Response, PageError> {
-    let id = plan::current_plan_id(&state.db)
-        .await?
-        .ok_or(AppError::NotFound)?;
-    plan_page(ctx, plan::plan_by_id(&state.db, id).await?)
+    match plan::current_plan_id(&state.db).await? {
+        Some(id) => plan_page(ctx, plan::plan_by_id(&state.db, id).await?),
+        None => render(&NoPlanPage { ctx }),
+    }
 }
 
 /// The permanent address of `rest` under the coalition's current slug.

@@ -86,6 +86,80 @@ async fn check_axe(client: &Client, page: &str, problems: &mut Vec<String>) {
     }
 }
 
+/// The other way in: from the action plan (a header link) to an item, from the item's trail to
+/// the transcript passage that moved it, by clicking as a reader does.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_observer_follows_the_plan_to_the_passage_that_moved_an_item() {
+    with_archive(|app, f, client| async move {
+        open(&client, &app, "/").await;
+        client
+            .find(Locator::Css("nav a[href='/plan']"))
+            .await
+            .expect("the header's plan link")
+            .click()
+            .await
+            .expect("open the plan");
+        wait_until(
+            &client,
+            "the plan",
+            "location.pathname === '/plan' && document.querySelector('table')",
+        )
+        .await;
+        client
+            .find(Locator::Css(&format!(
+                "th a[href='/plan/items/{}']",
+                f.item
+            )))
+            .await
+            .expect("AI-1 in the plan's table")
+            .click()
+            .await
+            .expect("open AI-1");
+        wait_until(
+            &client,
+            "the item's page",
+            &format!("location.pathname === '/plan/items/{}'", f.item),
+        )
+        .await;
+        let anchor = format!("seg-{}", f.grooming_segment);
+        client
+            .find(Locator::Css(&format!(".trail a[href$='#{anchor}']")))
+            .await
+            .expect("the trail cites the passage")
+            .click()
+            .await
+            .expect("follow the passage link");
+        wait_until(
+            &client,
+            "the passage",
+            &format!("location.hash === '#{anchor}' && document.readyState === 'complete'"),
+        )
+        .await;
+        assert_eq!(
+            eval(&client, "return location.pathname;").await,
+            json!(format!("/archive/sessions/{}", f.public))
+        );
+        let seen = eval(
+            &client,
+            &format!(
+                "const r = document.getElementById('{anchor}').getBoundingClientRect();
+                 return {{top: r.top, bottom: r.bottom, height: innerHeight}};"
+            ),
+        )
+        .await;
+        let (top, bottom, height) = (
+            seen["top"].as_f64().unwrap(),
+            seen["bottom"].as_f64().unwrap(),
+            seen["height"].as_f64().unwrap(),
+        );
+        assert!(
+            top >= 0.0 && bottom <= height,
+            "the passage is on screen: {seen}"
+        );
+    })
+    .await;
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_observer_searches_and_lands_on_the_quoted_passage() {
     with_archive(|app, f, client| async move {

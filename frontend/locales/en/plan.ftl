@@ -1,4 +1,6 @@
 ## The action plan: progress of each item and what moved it
+nav-plan = Action plan
+plan-none = No coalition has published an action plan here yet.
 plan-formerly = Formerly:
 plan-until = until { $date }
 plan-rename-link = Rename the coalition

@@ -1,4 +1,6 @@
 ## Le plan d'action : avancement de chaque point et ce qui l'a fait avancer
+nav-plan = Plan d'action
+plan-none = Aucune coalition n'a encore publié de plan d'action ici.
 plan-formerly = Anciennement :
 plan-until = jusqu'au { $date }
 plan-rename-link = Renommer la coalition
