@@ -473,29 +473,6 @@ pub(crate) async fn carry_unchecked(
     Ok((one, new))
 }
 
-/// Removes the archived copies of everything a participant asked (with their carries and
-/// outcome links), for erasure. Returns how many copies went.
-pub async fn erase_participant(db: &Db, participant_id: i64) -> Result<u64, AppError> {
-    let sessions: Vec<i64> = sqlx::query_scalar(
-        "select distinct a.session_id from archived_question a \
-         join question q on q.question_id = a.question_id where q.participant_id = $1",
-    )
-    .bind(participant_id)
-    .fetch_all(&db.pool)
-    .await?;
-    let done = sqlx::query(
-        "delete from archived_question where question_id in \
-         (select question_id from question where participant_id = $1)",
-    )
-    .bind(participant_id)
-    .execute(&db.pool)
-    .await?;
-    for session_id in sessions {
-        outcomes::reindex(db, Owner::Session(session_id)).await;
-    }
-    Ok(done.rows_affected())
-}
-
 // ---------------------------------------------------------------------------------------------
 // Routes
 

@@ -806,7 +806,8 @@ pub async fn set_status(
     .await?;
     tx.commit().await?;
     if from == TranscriptStatus::Published || to == TranscriptStatus::Published {
-        super::search::reindex_session(db, session_id).await?;
+        // The change has landed; a failed refresh is logged, not reported as a failure.
+        super::outcomes::reindex(db, super::outcomes::Owner::Session(session_id)).await;
     }
     staff_transcript(db, session_id)
         .await?
@@ -982,7 +983,8 @@ pub async fn add_redaction(
         .await?;
     tx.commit().await?;
     if status == TranscriptStatus::Published.as_str() {
-        super::search::reindex_session(db, session_id).await?;
+        // The change has landed; a failed refresh is logged, not reported as a failure.
+        super::outcomes::reindex(db, super::outcomes::Owner::Session(session_id)).await;
     }
     let transcript = staff_transcript(db, session_id)
         .await?

@@ -350,6 +350,16 @@ impl WriterTask {
                 let erased = batch
                     .iter()
                     .any(|job| matches!(job.frame.command, super::protocol::Command::EraseMyData));
+                if erased {
+                    // The erasure removed archived copies of questions: the public search index
+                    // must forget them too. A failure is logged; the start-up rebuild repairs it.
+                    if let Err(e) =
+                        crate::archive::search::reindex_session(&self.db, self.session_id).await
+                    {
+                        tracing::error!(session_id = self.session_id, error = %e,
+                            "search reindex after an erasure failed");
+                    }
+                }
                 if erased && self.db.backend == crate::store::Backend::Sqlite {
                     // secure_delete zeroed the old text in the database file; the write-ahead
                     // log still holds page images with it until it is checkpointed and emptied.

@@ -261,15 +261,12 @@ pub async fn erase(state: &AppState, me: i64, session_id: i64) -> Result<Erased,
         command: Command::EraseMyData,
     };
     match hub.submit(Actor::Participant(me), frame).await.await {
-        Ok(Ok(_)) => {
-            // The record's copies of their questions (kept without the asker) go too: after
-            // the live erasure, so no copy can be made of a question that is still readable.
-            crate::archive::questions::erase_participant(&state.db, me).await?;
-            Ok(Erased {
-                erased: true,
-                questions,
-            })
-        }
+        // The live erasure also removes the record's copies of their questions (kept without
+        // the asker), whichever way it was asked for: here or over the socket.
+        Ok(Ok(_)) => Ok(Erased {
+            erased: true,
+            questions,
+        }),
         Ok(Err(refusal)) => Err(AppError::Conflict(refusal.message)),
         Err(_) => Err(AppError::Internal(anyhow::anyhow!(
             "the live writer stopped"

@@ -885,6 +885,15 @@ impl Writer<'_> {
             let live = self.live().await?;
             changes.extend(self.clear_screen_unless_showable(&erased, live).await?);
         }
+        // The record's copies of their questions (kept without the asker, so only this link
+        // finds them) go in the same transaction; outcome and carry links cascade. The hub
+        // reindexes the session's search entries after the commit.
+        for question_id in &theirs {
+            sqlx::query("delete from archived_question where question_id = $1")
+                .bind(question_id)
+                .execute(&mut **self.tx)
+                .await?;
+        }
         // Their votes on others' questions are withdrawn: the tallies change.
         let voted: Vec<i64> = sqlx::query(
             "select v.question_id from question_vote v join question q on q.question_id = v.question_id \

@@ -245,6 +245,10 @@ struct RecordPage {
     host_tz: String,
     transcript: Vec<SegmentView>,
     has_transcript: bool,
+    /// Every line has a time, so the WebVTT download exists.
+    transcript_timed: bool,
+    /// Why the transcript was withdrawn, when it was.
+    withdrawn: Option<String>,
     questions: Vec<RecordQuestion>,
     report: Option<ReportView>,
     outcomes: Vec<OutcomeGroup>,
@@ -291,6 +295,13 @@ async fn session_record(
             time: seg.starts_ms.map(clock),
         })
         .collect();
+    let withdrawn = match record.transcript {
+        Some(_) => None,
+        None => {
+            crate::archive::transcripts::withdrawal_note(&state.db, record.session.session_id)
+                .await?
+        }
+    };
     let mut outcomes: Vec<OutcomeGroup> = Vec::new();
     for kind in [
         "key_takeaway",
@@ -362,6 +373,8 @@ async fn session_record(
         event_name: record.event.name.clone(),
         host_tz: record.event.time_zone.clone(),
         has_transcript: record.transcript.is_some(),
+        transcript_timed: !transcript.is_empty() && transcript.iter().all(|s| s.time.is_some()),
+        withdrawn,
         transcript,
         questions: record.questions,
         report,

@@ -86,7 +86,6 @@ struct Bar {
     fill: &'static str,
     /// What a pointer or screen reader gets on the bar itself.
     title: String,
-    href: String,
 }
 
 struct LegendEntry {
@@ -146,7 +145,6 @@ fn chart(plan: &Plan, t: &Translator) -> Chart {
                     ],
                 ),
                 status,
-                href: format!("/plan/items/{}", item.action_item_id),
             }
         })
         .collect::<Vec<_>>();

@@ -270,6 +270,8 @@ async fn the_archive_pages_pass_axe_in_english_and_arabic() {
             "/archive/search".to_string(),
             "/archive/search?q=age".to_string(),
             "/archive/search?q=%22".to_string(),
+            "/plan".to_string(),
+            format!("/plan/items/{}", f.item),
         ];
         let mut problems = Vec::new();
         for lang in ["en", "ar"] {

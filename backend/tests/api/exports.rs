@@ -101,6 +101,38 @@ async fn archive_pages_render_without_login(app: TestApp) {
     );
     assert!(page.contains(&format!("/archive/sessions/{}/record.md", f.public)));
     assert!(page.contains(&format!("/api/archive/sessions/{}", f.public)));
+    // The published transcript's downloads; no WebVTT for an IGF page without times.
+    for ext in ["txt", "json"] {
+        let link = format!("/archive/sessions/{}/transcript.{ext}", f.public);
+        assert!(page.contains(&link), "{link}");
+        anon.get(&link).await.expect_status(StatusCode::OK);
+    }
+    assert!(!page.contains("transcript.vtt"));
+
+    // A withdrawn transcript: the page says so, with the organizers' reason, and shows none of it.
+    sqlx::query("update transcript set status_note = 'Withdrawn at a speaker''s request.' where session_id = $1")
+        .bind(f.withdrawn)
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
+    let withdrawn = anon
+        .get(&format!("/archive/sessions/{}", f.withdrawn))
+        .await
+        .expect_status(StatusCode::OK);
+    assert!(
+        withdrawn.text.contains("was withdrawn"),
+        "{}",
+        withdrawn.text
+    );
+    assert!(
+        withdrawn
+            .text
+            .contains("Withdrawn at a speaker&#39;s request."),
+        "{}",
+        withdrawn.text
+    );
+    assert!(!withdrawn.text.contains("withdrawnword"));
+    assert!(!withdrawn.text.contains("transcript.txt"));
 
     // A record still being written shows what is public of it.
     let raw = anon

@@ -18,6 +18,7 @@ both!(
     an_unanswered_question_is_carried_to_the_next_meeting_or_to_an_action_item,
     links_across_sessions_are_refused,
     erasing_a_participant_removes_their_archived_questions,
+    erasing_over_the_socket_removes_archived_copies_and_their_search_entries,
     the_rapporteur_page_works_with_plain_forms,
     the_demo_has_a_filed_report_and_some_missing_ones,
 );
@@ -1010,4 +1011,46 @@ async fn the_demo_has_a_filed_report_and_some_missing_ones(app: TestApp) {
                 && m["status"] == "draft")
     );
     assert!(missing.iter().all(|m| m["overdue"] == true));
+}
+
+/// The same erasure asked for over the websocket (`erase_my_data`), the way the participant
+/// page does it: the archived copy goes with the live question, and search forgets it.
+async fn erasing_over_the_socket_removes_archived_copies_and_their_search_entries(app: TestApp) {
+    let (org, s, mut console) = live(&app).await;
+    let (mine, me) = ask(&app, s, "Wren", "Quetzalcoatl guidance for parents?").await;
+    acked(
+        &console
+            .command(Command::Approve { question_id: mine })
+            .await,
+    );
+    acked(
+        &console
+            .command(Command::MarkAnswered { question_id: mine })
+            .await,
+    );
+    org.post_json(&format!("/api/sessions/{s}/archived-questions"), &json!({}))
+        .await
+        .expect_status(StatusCode::OK);
+    let found = |app: &TestApp| {
+        let client = app.anonymous();
+        async move {
+            client
+                .get("/api/search?q=quetzalcoatl")
+                .await
+                .expect_status(StatusCode::OK)
+                .body["total"]
+                .as_i64()
+                .unwrap()
+        }
+    };
+    assert_eq!(
+        found(&app).await,
+        1,
+        "the answered question is on the public record"
+    );
+
+    let mut ws = LiveClient::connect(&app, s, Some(&me.cookie)).await;
+    acked(&ws.command(Command::EraseMyData).await);
+    assert_eq!(app.count("archived_question").await, 0);
+    assert_eq!(found(&app).await, 0, "search forgot it");
 }
