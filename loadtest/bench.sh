@@ -3,10 +3,13 @@
 # reference broadcast server and the Node.js `ws` server, on one machine, and keeps every
 # report as JSON. See docs/BENCHMARKS.md.
 #
-#     loadtest/bench.sh                  # 1,000 participants
-#     N=5000 RUNS=3 loadtest/bench.sh    # median of three is taken by hand from the JSON
+#     loadtest/bench.sh                                  # 1,000 participants, one run
+#     N=10000 RUNS=3 RATES=5,10,20,40,80 loadtest/bench.sh
+#     python3 loadtest/summarize.py bench-results/<time>  # the tables, medians over the runs
 #
-# Server and load generator are pinned to different cores (taskset) when there are two or more.
+# Every run starts fresh servers (a new database for Plenary), so memory per connection is
+# measured from a clean process each time. Servers are pinned to core 0 and the load generator
+# to core 1 (taskset) when there are two or more cores.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 N=${N:-1000}
@@ -25,46 +28,57 @@ fi
 
 SERVER_CPU=(); LOAD_CPU=()
 if (( $(nproc) >= 2 )); then SERVER_CPU=(taskset -c 0); LOAD_CPU=(taskset -c 1); fi
+LT=("${LOAD_CPU[@]}" "$BIN/plenary-loadtest")
 
 PIDS=()
-cleanup() { for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done; }
-trap cleanup EXIT
+stop_servers() {
+    for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
+    for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
+    PIDS=()
+}
+trap stop_servers EXIT
 
-DATA=$(mktemp -d)
-export PLENARY__DATABASE__DATA_DIR=$DATA PLENARY__SERVER__BIND=127.0.0.1:8090
-export PLENARY__LIMITS__JOINS_PER_MINUTE_PER_ADDRESS=100000000
-PLENARY_PASSWORD='load test passphrase' "$BIN/plenary" create-organizer \
-    --email load@example.org --name Load >/dev/null
-"${SERVER_CPU[@]}" "$BIN/plenary" >"$OUT/plenary.log" 2>&1 &
-PLENARY_PID=$!; PIDS+=("$PLENARY_PID")
-"${SERVER_CPU[@]}" "$BIN/plenary-loadtest" reference-server --bind 127.0.0.1:9001 2>/dev/null &
-REFERENCE_PID=$!; PIDS+=("$REFERENCE_PID")
-"${SERVER_CPU[@]}" node loadtest/node/ws-broadcast.mjs 127.0.0.1 9002 2>/dev/null &
-NODE_PID=$!; PIDS+=("$NODE_PID")
-for _ in $(seq 1 60); do curl -fs http://127.0.0.1:8090/readyz >/dev/null && break; sleep 1; done
+# Starts the three servers; sets PLENARY_PID, REFERENCE_PID, NODE_PID, SESSION and the cookie.
+start_servers() {
+    local run=$1 data
+    data=$(mktemp -d)
+    export PLENARY__DATABASE__DATA_DIR=$data PLENARY__SERVER__BIND=127.0.0.1:8090
+    export PLENARY__LIMITS__JOINS_PER_MINUTE_PER_ADDRESS=100000000
+    PLENARY_PASSWORD='load test passphrase' "$BIN/plenary" create-organizer \
+        --email load@example.org --name Load >/dev/null
+    "${SERVER_CPU[@]}" "$BIN/plenary" >"$OUT/plenary-$run.log" 2>&1 &
+    PLENARY_PID=$!; PIDS+=("$PLENARY_PID")
+    "${SERVER_CPU[@]}" "$BIN/plenary-loadtest" reference-server --bind 127.0.0.1:9001 2>/dev/null &
+    REFERENCE_PID=$!; PIDS+=("$REFERENCE_PID")
+    "${SERVER_CPU[@]}" node loadtest/node/ws-broadcast.mjs 127.0.0.1 9002 2>/dev/null &
+    NODE_PID=$!; PIDS+=("$NODE_PID")
+    for _ in $(seq 1 60); do curl -fs http://127.0.0.1:8090/readyz >/dev/null && break; sleep 1; done
+    # An organizer's login cookie, and the demo's annual DC-COS session.
+    PLENARY_LOADTEST_COOKIE=$(curl -s -o /dev/null -D - -H 'Sec-Fetch-Site: same-origin' \
+        --data-urlencode email=load@example.org --data-urlencode 'password=load test passphrase' \
+        http://127.0.0.1:8090/login | sed -n 's/^set-cookie: \(__Host-plenary-staff=[^;]*\).*/\1/Ip')
+    export PLENARY_LOADTEST_COOKIE
+    SESSION=$(curl -s http://127.0.0.1:8090/api/events/igf-2025/sessions?per_page=100 \
+        | python3 -c 'import json,sys; d=json.load(sys.stdin); print(next(s["session_id"] for s in d["items"] if s["title"].startswith("Dynamic Coalition on Child Online Safety: annual")))')
+}
 
-# An organizer's login cookie, and the demo's annual DC-COS session.
-COOKIE=$(curl -s -o /dev/null -D - -H 'Sec-Fetch-Site: same-origin' \
-    --data-urlencode email=load@example.org --data-urlencode 'password=load test passphrase' \
-    http://127.0.0.1:8090/login | sed -n 's/^set-cookie: \(__Host-plenary-staff=[^;]*\).*/\1/Ip')
-SESSION=$(curl -s http://127.0.0.1:8090/api/events/igf-2025/sessions?per_page=100 \
-    | python3 -c 'import json,sys; d=json.load(sys.stdin); print(next(s["session_id"] for s in d["items"] if s["title"].startswith("Dynamic Coalition on Child Online Safety: annual")))')
-export PLENARY_LOADTEST_COOKIE=$COOKIE
-LT=("${LOAD_CPU[@]}" "$BIN/plenary-loadtest")
-echo "results in $OUT; session $SESSION; $N participants"
-
+echo "results in $OUT; $N participants; $RUNS run(s); rates $RATES"
 for run in $(seq 1 "$RUNS"); do
+    start_servers "$run"
     "${LT[@]}" idle --target reference --reference-url ws://127.0.0.1:9001/ws --participants "$N" \
         --server-pid "$REFERENCE_PID" --duration 20 --json "$OUT/s1-reference-$run.json"
+    "${LT[@]}" idle --target reference --reference-url ws://127.0.0.1:9002/ws --participants "$N" \
+        --server-pid "$NODE_PID" --duration 20 --json "$OUT/s1-node-$run.json"
+    "${LT[@]}" idle --session "$SESSION" --server http://127.0.0.1:8090 --participants "$N" \
+        --server-pid "$PLENARY_PID" --duration 20 --json "$OUT/s1-plenary-$run.json"
     "${LT[@]}" ramp --target reference --reference-url ws://127.0.0.1:9001/ws --participants "$N" \
         --rates "$RATES" --server-pid "$REFERENCE_PID" --json "$OUT/s4-reference-$run.json"
     "${LT[@]}" ramp --target reference --reference-url ws://127.0.0.1:9002/ws --participants "$N" \
         --rates "$RATES" --server-pid "$NODE_PID" --json "$OUT/s4-node-$run.json"
-    "${LT[@]}" idle --session "$SESSION" --server http://127.0.0.1:8090 --participants "$N" \
-        --server-pid "$PLENARY_PID" --duration 20 --json "$OUT/s1-plenary-$run.json"
     "${LT[@]}" ramp --session "$SESSION" --server http://127.0.0.1:8090 --participants "$N" \
         --rates "$RATES" --server-pid "$PLENARY_PID" --json "$OUT/s4-plenary-$run.json"
     "${LT[@]}" fanout --session "$SESSION" --server http://127.0.0.1:8090 --participants "$N" \
         --rate 10 --duration 10 --server-pid "$PLENARY_PID" --json "$OUT/s2s3-plenary-$run.json"
+    stop_servers
 done
 echo "done: $OUT"

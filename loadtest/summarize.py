@@ -1,0 +1,113 @@
+#!/usr/bin/env python3
+"""Prints the Markdown tables of docs/BENCHMARKS.md from one bench.sh results folder.
+
+    python3 loadtest/summarize.py bench-results/20261129T060000Z
+
+Every figure is the median over the runs in the folder (files named <scenario>-<server>-<run>.json),
+so three runs give the median of three. Standard library only.
+"""
+
+import json
+import statistics
+import sys
+from collections import defaultdict
+from pathlib import Path
+
+SERVERS = ["reference", "node", "plenary"]
+NAMES = {"reference": "Rust reference", "node": "Node.js ws", "plenary": "Plenary"}
+
+
+def load(folder: Path):
+    runs = defaultdict(list)
+    for path in sorted(folder.glob("*.json")):
+        scenario, server, _run = path.stem.rsplit("-", 2)
+        runs[(scenario, server)].append(json.loads(path.read_text()))
+    return runs
+
+
+def med(values):
+    return statistics.median(values) if values else float("nan")
+
+
+def idle(runs):
+    print("| server | runs | connected | RSS per connection | idle CPU (% of a core) |")
+    print("|---|---|---|---|---|")
+    for server in SERVERS:
+        reports = runs.get(("s1", server), [])
+        if not reports:
+            continue
+        per = med([r["bytes_per_connection"] for r in reports])
+        cpu = med([r["idle_cpu_percent_of_a_core"] for r in reports])
+        connected = med([r["connected"] for r in reports])
+        errors = sum(r["errors"] for r in reports)
+        print(
+            f"| {NAMES[server]} | {len(reports)} | {connected:,.0f} ({errors} errors) "
+            f"| {per / 1024:.1f} KiB | {cpu:.2f} |"
+        )
+
+
+def ramp(runs):
+    print(
+        "| server | rate/s | delivered/s | server CPU s | frames per CPU-second "
+        "| latency p50 / p99 ms | last receive p99 ms |"
+    )
+    print("|---|---|---|---|---|---|---|")
+    problems = []
+    for server in SERVERS:
+        reports = runs.get(("s4", server), [])
+        if not reports:
+            continue
+        lost = sum(r["lost"] + r["duplicated"] + r["errors"] for r in reports)
+        problems.append(f"{NAMES[server]} {lost}")
+        for i, step in enumerate(reports[0]["steps"]):
+            steps = [r["steps"][i] for r in reports if i < len(r["steps"])]
+            print(
+                f"| {NAMES[server]} | {step['rate']} "
+                f"| {med([s['delivered_per_second'] for s in steps]):,.0f} "
+                f"| {med([s['server_cpu_seconds'] for s in steps]):.2f} "
+                f"| {med([s['delivered_per_server_cpu_second'] for s in steps]):,.0f} "
+                f"| {med([s['latency_ms']['p50'] for s in steps]):.1f} / "
+                f"{med([s['latency_ms']['p99'] for s in steps]):.1f} "
+                f"| {med([s['last_receive_ms']['p99'] for s in steps]):.1f} |"
+            )
+    print("\nLost + duplicated + errors over all runs: " + ", ".join(problems) + ".")
+
+
+def fanout(runs):
+    reports = runs.get(("s2s3", "plenary"), [])
+    if not reports:
+        return
+    print(
+        "| participants | runs | joins/s | join → snapshot p50 / p99 ms "
+        "| publish → receive p50 / p99 ms | publish → last receive p99 ms | lost / dup | server CPU s |"
+    )
+    print("|---|---|---|---|---|---|---|---|")
+    print(
+        f"| {reports[0]['participants']:,} | {len(reports)} "
+        f"| {med([r['joins_per_second'] for r in reports]):,.0f} "
+        f"| {med([r['snapshot_ms']['p50'] for r in reports]):,.0f} / "
+        f"{med([r['snapshot_ms']['p99'] for r in reports]):,.0f} "
+        f"| {med([r['latency_ms']['p50'] for r in reports]):.1f} / "
+        f"{med([r['latency_ms']['p99'] for r in reports]):.1f} "
+        f"| {med([r['last_receive_ms']['p99'] for r in reports]):.1f} "
+        f"| {sum(r['lost'] for r in reports)} / {sum(r['duplicated'] for r in reports)} "
+        f"| {med([r['server_cpu_seconds'] for r in reports]):.2f} |"
+    )
+
+
+def main():
+    if len(sys.argv) != 2:
+        sys.exit(__doc__)
+    runs = load(Path(sys.argv[1]))
+    if not runs:
+        sys.exit(f"no reports in {sys.argv[1]}")
+    print("### S1, idle participants\n")
+    idle(runs)
+    print("\n### S4, broadcast rate ramp\n")
+    ramp(runs)
+    print("\n### S2 and S3, join storm and fan-out (Plenary)\n")
+    fanout(runs)
+
+
+if __name__ == "__main__":
+    main()
