@@ -810,9 +810,12 @@ async fn outcome_evidence(
                 let zone: Option<String> = r.try_get("series_zone")?;
                 let title: Option<String> = r.try_get("series_title")?;
                 let start: Option<i64> = r.try_get("original_start")?;
-                let date = start
-                    .map(|s| instant(s).format("%Y-%m-%d").to_string())
-                    .unwrap_or_default();
+                let date = match (&zone, start) {
+                    (Some(zone), Some(start)) => crate::archive::search::meeting_day(zone, start)
+                        .format("%Y-%m-%d")
+                        .to_string(),
+                    _ => String::new(),
+                };
                 found.push(Evidence {
                     kind: EvidenceKind::Outcome,
                     date: date.clone(),

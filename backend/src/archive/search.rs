@@ -593,11 +593,19 @@ fn url_of(kind: DocKind, ref_id: i64, session_id: Option<i64>, meeting: Option<&
 /// A meeting's page, `/meetings/{series}/{YYYY-MM-DD}`: the day the series' rule gives the
 /// occurrence (its RECURRENCE-ID), in the series' zone, as the minutes pages address it.
 pub fn meeting_path(series_slug: &str, time_zone: &str, original_start: i64) -> String {
+    format!(
+        "/meetings/{series_slug}/{}",
+        meeting_day(time_zone, original_start)
+    )
+}
+
+/// A meeting's date in its series' time zone (of its original start): the date its page's
+/// address, its title and the plan export all use.
+pub fn meeting_day(time_zone: &str, original_start: i64) -> chrono::NaiveDate {
     let tz: chrono_tz::Tz = time_zone.parse().unwrap_or(chrono_tz::Tz::UTC);
-    let day = crate::programme::instant(original_start)
+    crate::programme::instant(original_start)
         .with_timezone(&tz)
-        .date_naive();
-    format!("/meetings/{series_slug}/{day}")
+        .date_naive()
 }
 
 /// The action items of each document, by document.
@@ -913,7 +921,7 @@ async fn session_documents(
 /// approved or locked.
 async fn meeting_documents(db: &Db, meeting_id: i64) -> Result<Vec<NewDoc>, AppError> {
     let Some(m) = sqlx::query(
-        "select ms.title, m.original_start, x.kind, x.starts_at from meeting m \
+        "select ms.title, m.original_start, x.kind, x.starts_at, ms.time_zone from meeting m \
          join meeting_series ms on ms.series_id = m.series_id \
          left join series_exception x on x.series_id = m.series_id \
               and x.original_start = m.original_start \
@@ -939,10 +947,9 @@ async fn meeting_documents(db: &Db, meeting_id: i64) -> Result<Vec<NewDoc>, AppE
     let moved: Option<i64> = m.try_get(3)?;
     let at = moved.unwrap_or(original);
     let series: String = m.try_get(0)?;
-    let title = format!(
-        "{series} — {}",
-        crate::programme::instant(at).format("%Y-%m-%d")
-    );
+    let zone: String = m.try_get(4)?;
+    // Named by the meeting's date where it is held, as its page and address are.
+    let title = format!("{series} — {}", meeting_day(&zone, original));
     Ok(outcome_rows(db, "meeting_id", meeting_id)
         .await?
         .into_iter()
