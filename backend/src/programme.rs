@@ -97,6 +97,16 @@ pub struct Event {
     pub venue_id: Option<i64>,
     pub coalition_id: Option<i64>,
     pub description: String,
+    /// Hours after a session ends that its report is due; the missing-reports list counts
+    /// from there.
+    pub report_due_hours: i64,
+}
+
+/// When a session's report is due unless the event says otherwise: two weeks.
+pub const DEFAULT_REPORT_DUE_HOURS: i64 = 336;
+
+fn default_report_due_hours() -> i64 {
+    DEFAULT_REPORT_DUE_HOURS
 }
 
 impl Event {
@@ -139,6 +149,10 @@ pub struct EventInput {
     pub coalition_id: Option<i64>,
     #[serde(default)]
     pub description: String,
+    /// Hours after a session ends that its report is due (1 to 2,160, i.e. 90 days; default
+    /// 336, two weeks).
+    #[serde(default = "default_report_due_hours")]
+    pub report_due_hours: i64,
 }
 
 impl EventInput {
@@ -160,11 +174,17 @@ impl EventInput {
             p.add("ends_on", "an event lasts at most 31 days");
         }
         p.optional_text("description", &self.description, 5000);
+        if !(1..=2160).contains(&self.report_due_hours) {
+            p.add(
+                "report_due_hours",
+                "a report is due 1 to 2,160 hours (90 days) after its session ends",
+            );
+        }
         p.finish()
     }
 }
 
-const EVENT_COLUMNS: &str = "event_id, slug, name, kind, time_zone, starts_on, ends_on, venue_id, coalition_id, description";
+const EVENT_COLUMNS: &str = "event_id, slug, name, kind, time_zone, starts_on, ends_on, venue_id, coalition_id, description, report_due_hours";
 
 fn event_from_row(row: &AnyRow) -> Result<Event, AppError> {
     let date = |col: &str| -> Result<NaiveDate, AppError> {
@@ -182,6 +202,7 @@ fn event_from_row(row: &AnyRow) -> Result<Event, AppError> {
         venue_id: row.try_get("venue_id")?,
         coalition_id: row.try_get("coalition_id")?,
         description: row.try_get("description")?,
+        report_due_hours: row.try_get("report_due_hours")?,
     })
 }
 
@@ -223,8 +244,8 @@ pub async fn event_by_id(db: &Db, event_id: i64) -> Result<Event, AppError> {
 pub async fn create_event(db: &Db, input: &EventInput) -> Result<Event, AppError> {
     input.validate()?;
     let id: i64 = sqlx::query_scalar(
-        "insert into event (slug, name, kind, time_zone, starts_on, ends_on, venue_id, coalition_id, description, created_at) \
-         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) returning event_id",
+        "insert into event (slug, name, kind, time_zone, starts_on, ends_on, venue_id, coalition_id, description, created_at, report_due_hours) \
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11) returning event_id",
     )
     .bind(&input.slug)
     .bind(input.name.trim())
@@ -236,6 +257,7 @@ pub async fn create_event(db: &Db, input: &EventInput) -> Result<Event, AppError
     .bind(input.coalition_id)
     .bind(&input.description)
     .bind(now())
+    .bind(input.report_due_hours)
     .fetch_one(&db.pool)
     .await
     .map_err(|e| from_write_error(e, "slug", "another event already uses this slug"))?;
@@ -247,7 +269,7 @@ pub async fn update_event(db: &Db, event_id: i64, input: &EventInput) -> Result<
     input.validate()?;
     let done = sqlx::query(
         "update event set slug = $1, name = $2, kind = $3, time_zone = $4, starts_on = $5, ends_on = $6, \
-         venue_id = $7, coalition_id = $8, description = $9 where event_id = $10",
+         venue_id = $7, coalition_id = $8, description = $9, report_due_hours = $11 where event_id = $10",
     )
     .bind(&input.slug)
     .bind(input.name.trim())
@@ -259,6 +281,7 @@ pub async fn update_event(db: &Db, event_id: i64, input: &EventInput) -> Result<
     .bind(input.coalition_id)
     .bind(&input.description)
     .bind(event_id)
+    .bind(input.report_due_hours)
     .execute(&db.pool)
     .await
     .map_err(|e| from_write_error(e, "slug", "another event already uses this slug"))?;

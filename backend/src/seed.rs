@@ -1275,6 +1275,7 @@ async fn load_igf_week(db: &Db, coalition_id: i64) -> anyhow::Result<()> {
             description: "The annual IGF week: Day 0 pre-events, then four days of sessions. \
                           Demo programme built around the coalition's work on child online safety."
                 .into(),
+            report_due_hours: programme::DEFAULT_REPORT_DUE_HOURS,
         },
     )
     .await

@@ -159,6 +159,7 @@ async fn igf_week(db: &Db) -> i64 {
             venue_id: None,
             coalition_id: None,
             description: String::new(),
+            report_due_hours: programme::DEFAULT_REPORT_DUE_HOURS,
         },
     )
     .await
@@ -401,6 +402,7 @@ async fn a_local_time_the_clocks_skip_is_a_field_error_not_a_crash() {
         venue_id: None,
         coalition_id: None,
         description: String::new(),
+        report_due_hours: programme::DEFAULT_REPORT_DUE_HOURS,
     };
     programme::update_event(&app.db, event.event_id, &input)
         .await

@@ -239,6 +239,17 @@ fn event_input(
     if kind.is_err() {
         form.error_on("kind", t.get("error-choice"));
     }
+    // The range is the programme's to check; here only "is it a whole number".
+    let report_due_hours = match form.value("report_due_hours").trim() {
+        "" => Some(programme::DEFAULT_REPORT_DUE_HOURS),
+        text => match text.parse::<i64>() {
+            Ok(h) => Some(h),
+            Err(_) => {
+                form.error_on("report_due_hours", t.get("error-number"));
+                None
+            }
+        },
+    };
     Some(EventInput {
         slug: form.value("slug").trim().to_string(),
         name: form.value("name").to_string(),
@@ -249,6 +260,7 @@ fn event_input(
         venue_id,
         coalition_id,
         description: form.value("description").to_string(),
+        report_due_hours: report_due_hours?,
     })
 }
 
@@ -260,6 +272,10 @@ async fn new_event(
     let mut form = FormState::default();
     form.set("kind", EventKind::AnnualMeeting.as_str());
     form.set("time_zone", "UTC");
+    form.set(
+        "report_due_hours",
+        programme::DEFAULT_REPORT_DUE_HOURS.to_string(),
+    );
     render(&event_form(&state, ctx, None, form).await?)
 }
 
@@ -306,6 +322,7 @@ async fn edit_event(
         e.venue_id.map(|v| v.to_string()).unwrap_or_default(),
     );
     form.set("description", &e.description);
+    form.set("report_due_hours", e.report_due_hours.to_string());
     render(&event_form(&state, ctx, Some(slug), form).await?)
 }
 

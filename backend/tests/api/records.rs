@@ -19,6 +19,7 @@ both!(
     links_across_sessions_are_refused,
     erasing_a_participant_removes_their_archived_questions,
     erasing_over_the_socket_removes_archived_copies_and_their_search_entries,
+    an_organizer_sets_when_reports_are_due,
     the_rapporteur_page_works_with_plain_forms,
     the_demo_has_a_filed_report_and_some_missing_ones,
 );
@@ -1065,4 +1066,86 @@ async fn erasing_over_the_socket_removes_archived_copies_and_their_search_entrie
     assert_eq!(closed.map(|(code, _)| code), Some(4004));
     assert_eq!(app.count("archived_question").await, 0);
     assert_eq!(found(&app).await, 0, "search forgot it");
+}
+
+/// The report deadline is the event's: two weeks unless its organizers say otherwise, set
+/// through the API or the event form, and the missing-reports list follows it.
+async fn an_organizer_sets_when_reports_are_due(app: TestApp) {
+    let w = world(&app).await;
+    let s = w.session_id;
+    let event = w
+        .org
+        .get("/api/events/igf-2025")
+        .await
+        .expect_status(StatusCode::OK)
+        .body;
+    assert_eq!(event["report_due_hours"], 336);
+    // The session ended a day ago: not yet overdue with two weeks.
+    let ended = chrono::Utc::now().timestamp() - 86_400;
+    sqlx::query("update session set starts_at = $1, ends_at = $2 where session_id = $3")
+        .bind(ended - 3600)
+        .bind(ended)
+        .bind(s)
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
+    let overdue = |w: &World| {
+        let rap = w.rap.clone();
+        async move {
+            let list = rap
+                .get("/api/session-reports/missing")
+                .await
+                .expect_status(StatusCode::OK)
+                .body;
+            list.as_array()
+                .unwrap()
+                .iter()
+                .find(|m| m["session_id"] == s)
+                .expect("the ended session is listed")["overdue"]
+                .clone()
+        }
+    };
+    assert_eq!(overdue(&w).await, false);
+
+    let mut body = json!({
+        "slug": "igf-2025", "name": event["name"], "kind": event["kind"],
+        "time_zone": event["time_zone"], "starts_on": event["starts_on"],
+        "ends_on": event["ends_on"], "report_due_hours": 0,
+    });
+    let refused = w.org.put_json("/api/events/igf-2025", &body).await;
+    assert_eq!(
+        refused.status,
+        StatusCode::UNPROCESSABLE_ENTITY,
+        "{}",
+        refused.text
+    );
+    assert!(
+        refused.text.contains("report_due_hours"),
+        "{}",
+        refused.text
+    );
+    assert_eq!(
+        w.org.get("/api/events/igf-2025").await.body["report_due_hours"],
+        336,
+        "nothing changed"
+    );
+
+    body["report_due_hours"] = json!(12);
+    w.org
+        .put_json("/api/events/igf-2025", &body)
+        .await
+        .expect_status(StatusCode::OK);
+    assert_eq!(overdue(&w).await, true);
+    // The organizer's form shows the deadline for editing.
+    let form = w
+        .org
+        .get("/organize/events/igf-2025/edit")
+        .await
+        .expect_status(StatusCode::OK);
+    assert!(
+        form.text
+            .contains("name=\"report_due_hours\" type=\"number\" dir=\"auto\" value=\"12\""),
+        "{}",
+        form.text
+    );
 }
