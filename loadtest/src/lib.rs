@@ -24,6 +24,8 @@ pub mod broadcast;
 pub mod idle;
 /// The reference broadcast server: the same stack, no application logic.
 pub mod reference;
+/// S5: the vote storm; acknowledgement times, lost votes, tally staleness.
+pub mod votes;
 
 /// What to run.
 #[derive(Debug, Clone)]

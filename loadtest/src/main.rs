@@ -3,6 +3,7 @@
 //!
 //!     cargo run --release -p plenary-loadtest -- fanout --session 13 --participants 1000
 //!     cargo run --release -p plenary-loadtest -- ramp --target reference --participants 1000
+//!     cargo run --release -p plenary-loadtest -- votes --session 13 --participants 1000
 //!     cargo run --release -p plenary-loadtest -- reference-server --bind 127.0.0.1:9001
 //!
 //! See docs/BENCHMARKS.md for how to start the servers for a run and what each figure means.
@@ -53,6 +54,23 @@ enum Scenario {
         /// Seconds of idling to measure CPU over.
         #[arg(long, default_value_t = 30)]
         duration: u64,
+    },
+    /// S5: a vote storm on many questions in steps of rising rate (Plenary only).
+    Votes {
+        #[command(flatten)]
+        common: Common,
+        /// Approved questions to vote on (one asker each).
+        #[arg(long, default_value_t = 50)]
+        questions: usize,
+        /// Votes per second of each step, comma-separated.
+        #[arg(long, value_delimiter = ',', default_value = "500,1000,2000,5000")]
+        rates: Vec<u32>,
+        /// Seconds per step.
+        #[arg(long, default_value_t = 5)]
+        step: u64,
+        /// Participants that record every tally (for staleness).
+        #[arg(long, default_value_t = 50)]
+        observers: usize,
     },
     /// The reference broadcast server (axum websockets, no application logic).
     ReferenceServer {
@@ -267,6 +285,81 @@ async fn main() -> anyhow::Result<()> {
             common.write_json(&report)?;
             if report.lost > 0 || report.duplicated > 0 {
                 bail!("messages were lost or duplicated");
+            }
+            Ok(())
+        }
+        Scenario::Votes {
+            common,
+            questions,
+            rates,
+            step,
+            observers,
+        } => {
+            let config = plenary_loadtest::votes::VoteConfig {
+                base: common.plenary()?,
+                questions,
+                rates: rates.clone(),
+                step: Duration::from_secs(step),
+                observers,
+                server_pid: common.server_pid,
+            };
+            let seconds = step * rates.len() as u64 + 2 * rates.len() as u64 + questions as u64;
+            let report = bounded(
+                seconds,
+                common.participants,
+                plenary_loadtest::votes::storm(config),
+            )
+            .await?;
+            println!(
+                "votes: {} participants, {} questions, joined in {:.1} s",
+                report.participants, report.questions, report.join_seconds
+            );
+            println!(
+                "{:>8} {:>7} {:>7} {:>8} {:>28} {:>9} {:>18}",
+                "votes/s",
+                "sent",
+                "acked",
+                "refused",
+                "ack p50/p99/max ms",
+                "cpu s",
+                "frames/client/s"
+            );
+            for s in &report.steps {
+                println!(
+                    "{:>8} {:>7} {:>7} {:>8} {:>28} {:>9} {:>18}",
+                    s.rate,
+                    s.sent,
+                    s.acked,
+                    s.refused,
+                    format!(
+                        "{:.1} / {:.1} / {:.1}",
+                        s.ack_ms.p50, s.ack_ms.p99, s.ack_ms.max
+                    ),
+                    s.server_cpu_seconds
+                        .map_or("-".into(), |c| format!("{c:.2}")),
+                    format!(
+                        "{:.1} (max {:.1})",
+                        s.frames_per_client_per_second_p50, s.frames_per_client_per_second_max
+                    ),
+                );
+            }
+            println!(
+                "tally staleness ms  p50 {:.1}  p99 {:.1}  max {:.1}",
+                report.tally_staleness_ms.p50,
+                report.tally_staleness_ms.p99,
+                report.tally_staleness_ms.max
+            );
+            println!(
+                "acked {}, lost {}, in tallies but unacknowledged {}, refusals {:?}, errors {}",
+                report.acked,
+                report.lost_votes,
+                report.unacknowledged_in_tallies,
+                report.refusals,
+                report.errors
+            );
+            common.write_json(&report)?;
+            if report.lost_votes > 0 {
+                bail!("acknowledged votes were lost");
             }
             Ok(())
         }

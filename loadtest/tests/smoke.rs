@@ -148,6 +148,45 @@ async fn a_small_fan_out_loses_and_duplicates_nothing() {
     .await
     .expect("the idle run completes");
     assert_eq!((idle.connected, idle.errors), (31, 0), "{idle:?}");
+
+    // S5: a small vote storm. Every vote is acknowledged once and counted once in the tallies
+    // the database holds, and the observers' tallies catch up with every vote.
+    let votes = plenary_loadtest::votes::storm(plenary_loadtest::votes::VoteConfig {
+        base: Config {
+            server: address.clone(),
+            session_id,
+            moderator_cookie: cookie.clone(),
+            participants: 40,
+            actions_per_second: 1,
+            duration: Duration::from_secs(1),
+        },
+        questions: 8,
+        rates: vec![40, 80],
+        step: Duration::from_secs(1),
+        observers: 5,
+        server_pid: Some(std::process::id()),
+    })
+    .await
+    .expect("the vote storm completes");
+    assert_eq!(
+        (
+            votes.errors,
+            votes.lost_votes,
+            votes.unacknowledged_in_tallies
+        ),
+        (0, 0, 0),
+        "{votes:?}"
+    );
+    assert!(votes.refusals.is_empty(), "{votes:?}");
+    assert_eq!(votes.acked, 120, "{votes:?}");
+    for step in &votes.steps {
+        assert_eq!(step.acked, step.sent, "{votes:?}");
+    }
+    assert_eq!(
+        votes.tally_staleness_ms.count,
+        120 * 5,
+        "each observer saw each vote in its tallies: {votes:?}"
+    );
     let _ = stop.send(());
     let _ = tokio::time::timeout(Duration::from_secs(15), running).await;
 }
