@@ -4,7 +4,7 @@
 # report as JSON. See docs/BENCHMARKS.md.
 #
 #     loadtest/bench.sh                                  # 1,000 participants, one run
-#     N=10000 RUNS=3 RATES=5,10,20,40,80 loadtest/bench.sh
+#     N=10000 RUNS=3 RATES=5,10,20,40,80 loadtest/bench.sh   # S1, S4 (all three), S5, S2/S3
 #     python3 loadtest/summarize.py bench-results/<time>  # the tables, medians over the runs
 #
 # Every run starts fresh servers (a new database for Plenary), so memory per connection is
@@ -44,6 +44,9 @@ start_servers() {
     data=$(mktemp -d)
     export PLENARY__DATABASE__DATA_DIR=$data PLENARY__SERVER__BIND=127.0.0.1:8090
     export PLENARY__LIMITS__JOINS_PER_MINUTE_PER_ADDRESS=100000000
+    # A browser answers pings while its page is busy; the generator's sockets sit unread during
+    # a long join storm, so give them 3 × 60 s instead of 3 × 15 s before a 4000 close.
+    export PLENARY__LIVE__PING_SECONDS=60
     PLENARY_PASSWORD='load test passphrase' "$BIN/plenary" create-organizer \
         --email load@example.org --name Load >/dev/null
     "${SERVER_CPU[@]}" "$BIN/plenary" >"$OUT/plenary-$run.log" 2>&1 &
@@ -77,6 +80,8 @@ for run in $(seq 1 "$RUNS"); do
         --rates "$RATES" --server-pid "$NODE_PID" --json "$OUT/s4-node-$run.json"
     "${LT[@]}" ramp --session "$SESSION" --server http://127.0.0.1:8090 --participants "$N" \
         --rates "$RATES" --server-pid "$PLENARY_PID" --json "$OUT/s4-plenary-$run.json"
+    "${LT[@]}" votes --session "$SESSION" --server http://127.0.0.1:8090 --participants "$N" \
+        --server-pid "$PLENARY_PID" --json "$OUT/s5-plenary-$run.json"
     "${LT[@]}" fanout --session "$SESSION" --server http://127.0.0.1:8090 --participants "$N" \
         --rate 10 --duration 10 --server-pid "$PLENARY_PID" --json "$OUT/s2s3-plenary-$run.json"
     stop_servers

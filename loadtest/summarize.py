@@ -95,6 +95,36 @@ def fanout(runs):
     )
 
 
+def votes(runs):
+    reports = runs.get(("s5", "plenary"), [])
+    if not reports:
+        return
+    print(
+        "| votes/s | acked / sent | ack p50 / p99 ms | server CPU s "
+        "| frames per client per second (median) |"
+    )
+    print("|---|---|---|---|---|")
+    for i, step in enumerate(reports[0]["steps"]):
+        steps = [r["steps"][i] for r in reports if i < len(r["steps"])]
+        cpu = [s["server_cpu_seconds"] for s in steps if s["server_cpu_seconds"] is not None]
+        print(
+            f"| {step['rate']:,} | {sum(s['acked'] for s in steps):,} / {sum(s['sent'] for s in steps):,} "
+            f"| {med([s['ack_ms']['p50'] for s in steps]):,.0f} / "
+            f"{med([s['ack_ms']['p99'] for s in steps]):,.0f} "
+            f"| {med(cpu):.2f} "
+            f"| {med([s['frames_per_client_per_second_p50'] for s in steps]):.1f} |"
+        )
+    lost = sum(r["lost_votes"] for r in reports)
+    unanswered = sum(r["unanswered"] for r in reports)
+    stale50 = med([r["tally_staleness_ms"]["p50"] for r in reports])
+    stale99 = med([r["tally_staleness_ms"]["p99"] for r in reports])
+    print(
+        f"\n{len(reports)} runs of {reports[0]['participants']:,} participants and "
+        f"{reports[0]['questions']} questions: lost votes {lost}, unanswered {unanswered}; "
+        f"tally staleness p50 {stale50:,.0f} ms, p99 {stale99:,.0f} ms."
+    )
+
+
 def main():
     if len(sys.argv) != 2:
         sys.exit(__doc__)
@@ -105,6 +135,8 @@ def main():
     idle(runs)
     print("\n### S4, broadcast rate ramp\n")
     ramp(runs)
+    print("\n### S5, vote storm (Plenary)\n")
+    votes(runs)
     print("\n### S2 and S3, join storm and fan-out (Plenary)\n")
     fanout(runs)
 

@@ -303,7 +303,8 @@ async fn main() -> anyhow::Result<()> {
                 observers,
                 server_pid: common.server_pid,
             };
-            let seconds = step * rates.len() as u64 + 2 * rates.len() as u64 + questions as u64;
+            let seconds =
+                step * rates.len() as u64 + 2 * rates.len() as u64 + questions as u64 + 30;
             let report = bounded(
                 seconds,
                 common.participants,
@@ -350,10 +351,11 @@ async fn main() -> anyhow::Result<()> {
                 report.tally_staleness_ms.max
             );
             println!(
-                "acked {}, lost {}, in tallies but unacknowledged {}, refusals {:?}, errors {}",
+                "acked {}, lost {}, in tallies but unacknowledged {}, unanswered {}, refusals {:?}, errors {}",
                 report.acked,
                 report.lost_votes,
                 report.unacknowledged_in_tallies,
+                report.unanswered,
                 report.refusals,
                 report.errors
             );

@@ -9,12 +9,14 @@
 //! and tally frames per client per second. For the whole run:
 //! - **lost votes**: acknowledged votes missing from the final tallies that a fresh moderator
 //!   snapshot reads from the database. It must be 0.
+//! - **unanswered**: votes with neither an acknowledgement nor a refusal 30 s after the last
+//!   was sent (the run waits that long for a server that fell behind).
 //! - **tally staleness**: from a vote's acknowledgement to the moment an observer's tallies first
 //!   include it. It is measured on the first `observers` participants.
 
 use std::collections::HashMap;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
@@ -67,6 +69,8 @@ pub struct VoteReport {
     /// Votes in the final tallies that were never acknowledged (an acknowledgement lost on the
     /// way, or a vote still in flight when the run ended).
     pub unacknowledged_in_tallies: u64,
+    /// Votes with neither an acknowledgement nor a refusal 30 s after the last was sent.
+    pub unanswered: u64,
     /// Acknowledgement → the observer's tallies include the vote.
     pub tally_staleness_ms: Percentiles,
     /// Refusals by error code, e.g. `rate_limited`.
@@ -148,6 +152,7 @@ async fn participant(
     steps: usize,
     observer: bool,
     mut stop: watch::Receiver<bool>,
+    answered: Arc<AtomicU64>,
 ) -> Seen {
     let mut seen = Seen {
         frames: vec![0; steps + 1],
@@ -189,11 +194,13 @@ async fn participant(
                     Ok(ServerFrame::Ack { client_id, .. }) => {
                         if let Some((at_step, q, intended)) = pending.remove(&client_id) {
                             seen.acks.push((at_step, q, intended, now));
+                            answered.fetch_add(1, Ordering::Relaxed);
                         }
                     }
                     Ok(ServerFrame::Error { client_id: Some(id), code, .. }) => {
                         if let Some((at_step, _, _)) = pending.remove(&id) {
                             seen.refusals.push((at_step, format!("{code:?}")));
+                            answered.fetch_add(1, Ordering::Relaxed);
                         }
                     }
                     Ok(ServerFrame::Tallies { votes, .. }) if observer => {
@@ -247,6 +254,7 @@ pub async fn storm(config: VoteConfig) -> anyhow::Result<VoteReport> {
     let step = Arc::new(AtomicUsize::new(0));
     let steps = config.rates.len();
     let (stop, stopped) = watch::channel(false);
+    let answered = Arc::new(AtomicU64::new(0));
     let mut senders = Vec::with_capacity(clients.len());
     let mut tasks = Vec::with_capacity(clients.len());
     for (i, (ws, _)) in clients.into_iter().enumerate() {
@@ -259,6 +267,7 @@ pub async fn storm(config: VoteConfig) -> anyhow::Result<VoteReport> {
             steps,
             i < config.observers,
             stopped.clone(),
+            answered.clone(),
         )));
     }
     // Let every task start reading before the first vote.
@@ -310,7 +319,19 @@ pub async fn storm(config: VoteConfig) -> anyhow::Result<VoteReport> {
     }
     step.store(steps, Ordering::Relaxed);
     drop(senders);
-    tokio::time::sleep(Duration::from_secs(1)).await;
+    // A server that fell behind still owes answers: wait for every vote's acknowledgement or
+    // refusal (at most 30 s), then stop the sockets, so every acknowledgement counted below
+    // came before the tallies are read.
+    let total: u64 = sent.iter().sum();
+    let waiting = Instant::now();
+    while answered.load(Ordering::Relaxed) < total && waiting.elapsed() < Duration::from_secs(30) {
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let _ = stop.send(true);
+    let mut seen = Vec::with_capacity(tasks.len());
+    for t in tasks {
+        seen.push(t.await?);
+    }
 
     // The database's count, through a fresh moderator snapshot.
     let mut fresh = crate::open(&config.base, &config.base.moderator_cookie).await?;
@@ -325,12 +346,6 @@ pub async fn storm(config: VoteConfig) -> anyhow::Result<VoteReport> {
         .map(|v| (v.question_id, v.votes))
         .collect();
 
-    // Close every socket and collect what each saw.
-    let _ = stop.send(true);
-    let mut seen = Vec::with_capacity(tasks.len());
-    for t in tasks {
-        seen.push(t.await?);
-    }
     Ok(summarise(
         &config,
         join_seconds,
@@ -397,6 +412,11 @@ fn summarise(
     for r in seen.iter().flat_map(|c| c.refusals.iter()) {
         *report.refusals.entry(r.1.clone()).or_default() += 1;
     }
+    let answered: u64 = seen
+        .iter()
+        .map(|c| (c.acks.len() + c.refusals.len()) as u64)
+        .sum();
+    report.unanswered = sent.iter().sum::<u64>().saturating_sub(answered);
 
     // Acknowledged votes per question, in acknowledgement order.
     let mut acks: HashMap<i64, Vec<u64>> = HashMap::new();

@@ -172,9 +172,10 @@ async fn a_small_fan_out_loses_and_duplicates_nothing() {
         (
             votes.errors,
             votes.lost_votes,
-            votes.unacknowledged_in_tallies
+            votes.unacknowledged_in_tallies,
+            votes.unanswered
         ),
-        (0, 0, 0),
+        (0, 0, 0, 0),
         "{votes:?}"
     );
     assert!(votes.refusals.is_empty(), "{votes:?}");
