@@ -581,9 +581,15 @@ pub async fn store_caption(
         Ok(t) => t,
         Err(e) => return Ok(Err(CaptionRefusal::Text(format!("text: {e}")))),
     };
-    let speaker = match text::clean_optional(speaker, import::SPEAKER_CHARS) {
-        Ok(s) => s,
-        Err(e) => return Ok(Err(CaptionRefusal::Text(format!("speaker: {e}")))),
+    // A stage note, "(Applause)", is nobody's words: the speaker the captioner's page keeps
+    // filled in for the next line does not go with it.
+    let speaker = if kind == SegmentKind::StageNote {
+        String::new()
+    } else {
+        match text::clean_optional(speaker, import::SPEAKER_CHARS) {
+            Ok(s) => s,
+            Err(e) => return Ok(Err(CaptionRefusal::Text(format!("speaker: {e}")))),
+        }
     };
     let now_ms = chrono::Utc::now().timestamp_millis();
     let at = now();

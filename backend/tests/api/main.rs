@@ -12,6 +12,7 @@ mod helpers;
 
 mod access;
 mod archive_browser;
+mod archive_staff_browser;
 mod binary;
 mod browser;
 mod conflicts;
