@@ -184,6 +184,56 @@ pub struct Live {
     hubs: Arc<Mutex<HashMap<i64, Arc<Hub>>>>,
     /// Flips to true when the server shuts down; sockets close with 1001.
     shutdown: watch::Sender<bool>,
+    /// Where session writers run (see [`WriterThread`]).
+    writers: WriterThread,
+}
+
+/// The session writers' own thread, with a small runtime of its own.
+///
+/// A writer awaits each statement of a batch in turn. On the shared runtime every await put it
+/// back in the queue behind the socket tasks a broadcast wakes, thousands of them in a large
+/// session, so acknowledgements waited on fan-out (docs/BENCHMARKS.md, S5). On its own thread
+/// the operating system schedules it beside the runtime's workers instead. Dropping this (with
+/// `Live`) stops the thread and ends its writers.
+struct WriterThread {
+    handle: tokio::runtime::Handle,
+    _stop: Option<tokio::sync::oneshot::Sender<()>>,
+}
+
+impl WriterThread {
+    fn start() -> WriterThread {
+        let (handle_tx, handle_rx) = std::sync::mpsc::channel();
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let started = std::thread::Builder::new()
+            .name("plenary-writers".into())
+            .spawn(move || {
+                let runtime = match tokio::runtime::Builder::new_current_thread()
+                    .enable_all()
+                    .build()
+                {
+                    Ok(r) => r,
+                    Err(e) => {
+                        tracing::error!(error = %e, "the writers' runtime did not start");
+                        return;
+                    }
+                };
+                let _ = handle_tx.send(runtime.handle().clone());
+                runtime.block_on(async {
+                    let _ = stopped.await;
+                });
+            });
+        match started.ok().and_then(|_| handle_rx.recv().ok()) {
+            Some(handle) => WriterThread {
+                handle,
+                _stop: Some(stop),
+            },
+            // Without a thread of their own, writers share the server's runtime.
+            None => WriterThread {
+                handle: tokio::runtime::Handle::current(),
+                _stop: None,
+            },
+        }
+    }
 }
 
 impl Live {
@@ -196,6 +246,7 @@ impl Live {
             risk_words: safeguarding.risk_words.clone().into(),
             hubs: Arc::default(),
             shutdown: watch::Sender::new(false),
+            writers: WriterThread::start(),
         };
         if live.db.backend == crate::store::Backend::Postgres {
             tokio::spawn(super::bus::listen(
@@ -261,7 +312,7 @@ impl Live {
             last_presence: 0,
             sent_seq: last_seq,
         };
-        tokio::spawn(writer.run(rx, committed_rx));
+        self.writers.handle.spawn(writer.run(rx, committed_rx));
         hub
     }
 
