@@ -441,6 +441,34 @@ async fn redacted_words_never_reach_the_public_and_withdrawal_hides_the_transcri
         .post_json(&status, &json!({"status": "in_redaction"}))
         .await
         .expect_status(StatusCode::OK);
+    // Beside the publish button, the staff page says when suggestions are still open: none
+    // once the detector's findings are hidden, one when the rapporteur searches for a word
+    // still in the text.
+    assert!(
+        again.body.as_array().expect("a list").is_empty(),
+        "{}",
+        again.text
+    );
+    let page = |query: &'static str| {
+        let rapporteur = rapporteur.clone();
+        async move {
+            rapporteur
+                .get(&format!("/live/{session_id}/transcript{query}"))
+                .await
+                .expect_status(StatusCode::OK)
+                .text
+        }
+    };
+    assert!(!page("").await.contains("Redaction suggestions still open:"));
+    let warned = page("?names=helpline").await;
+    assert!(
+        warned.contains("Redaction suggestions still open:"),
+        "{warned}"
+    );
+    assert!(
+        warned.contains("aria-describedby=\"open-suggestions\""),
+        "{warned}"
+    );
     rapporteur
         .post_json(&status, &json!({"status": "published"}))
         .await

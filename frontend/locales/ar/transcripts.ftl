@@ -66,6 +66,7 @@ transcript-language = اللغة (مثل en أو fr أو ar)
 transcript-replace = استبدال النص المدوَّن الحالي لهذه الجلسة مع تنقيحاته
 transcript-import-button = استيراد
 transcript-suggestions-heading = اقتراحات التنقيح
+transcript-publish-open-suggestions = اقتراحات التنقيح التي ما زالت مفتوحة: { $count }. اقرأها قبل النشر؛ فلا يبقى خاصًا إلا ما أُخفي.
 transcript-suggestions-intro = البيانات الشخصية التي يجدها مرشّح الأسئلة، والأسماء المستعارة للمشاركين دون 18 عامًا. أخفِ كل ما توافق عليه؛ لا يُخفى شيء دونك.
 transcript-names = أسماء أخرى للبحث عنها
 transcript-names-hint = افصل بين الأسماء بفواصل.

@@ -63,6 +63,7 @@ transcript-language = Language (such as en, fr, ar)
 transcript-replace = Replace the transcript this session has now, with its redactions
 transcript-import-button = Import
 transcript-suggestions-heading = Redaction suggestions
+transcript-publish-open-suggestions = Redaction suggestions still open: { $count }. Read them before publishing; only what is hidden stays private.
 transcript-suggestions-intro = Personal data the question filter finds, and the handles of participants under 18. Hide each one you agree with; nothing is hidden without you.
 transcript-names = Other names to look for
 transcript-names-hint = Separate names with commas.

@@ -63,6 +63,7 @@ transcript-language = Langue (comme en, fr, ar)
 transcript-replace = Remplacer la transcription actuelle de la session, avec ses caviardages
 transcript-import-button = Importer
 transcript-suggestions-heading = Suggestions de caviardage
+transcript-publish-open-suggestions = Suggestions de caviardage encore ouvertes : { $count }. Lisez-les avant de publier ; seul ce qui est masqué reste privé.
 transcript-suggestions-intro = Les données personnelles que trouve le filtre des questions, et les pseudonymes des participants de moins de 18 ans. Cachez chacune de celles que vous approuvez ; rien n’est caché sans vous.
 transcript-names = Autres noms à chercher
 transcript-names-hint = Séparez les noms par des virgules.
