@@ -78,6 +78,17 @@ pub struct VoteReport {
     pub errors: u64,
 }
 
+/// What the scheduler and the socket tasks share.
+#[derive(Default)]
+struct Shared {
+    /// The step being sent (`steps` once the last is done).
+    step: AtomicUsize,
+    /// Votes acknowledged or refused so far.
+    answered: AtomicU64,
+    /// Socket tasks that have started reading.
+    reading: AtomicUsize,
+}
+
 /// A vote for a socket task to send.
 struct Order {
     client_id: String,
@@ -148,12 +159,17 @@ async fn moderate(ws: &mut Ws, client_id: &str, command: Command) -> anyhow::Res
 async fn participant(
     mut ws: Ws,
     mut orders: mpsc::UnboundedReceiver<Order>,
-    step: Arc<AtomicUsize>,
+    shared: Arc<Shared>,
     steps: usize,
     observer: bool,
     mut stop: watch::Receiver<bool>,
-    answered: Arc<AtomicU64>,
 ) -> Seen {
+    let Shared {
+        step,
+        answered,
+        reading,
+    } = &*shared;
+    reading.fetch_add(1, Ordering::Relaxed);
     let mut seen = Seen {
         frames: vec![0; steps + 1],
         ..Seen::default()
@@ -251,10 +267,9 @@ pub async fn storm(config: VoteConfig) -> anyhow::Result<VoteReport> {
         questions.push(q);
     }
 
-    let step = Arc::new(AtomicUsize::new(0));
+    let shared = Arc::new(Shared::default());
     let steps = config.rates.len();
     let (stop, stopped) = watch::channel(false);
-    let answered = Arc::new(AtomicU64::new(0));
     let mut senders = Vec::with_capacity(clients.len());
     let mut tasks = Vec::with_capacity(clients.len());
     for (i, (ws, _)) in clients.into_iter().enumerate() {
@@ -263,15 +278,16 @@ pub async fn storm(config: VoteConfig) -> anyhow::Result<VoteReport> {
         tasks.push(tokio::spawn(participant(
             ws,
             rx,
-            step.clone(),
+            shared.clone(),
             steps,
             i < config.observers,
             stopped.clone(),
-            answered.clone(),
         )));
     }
-    // Let every task start reading before the first vote.
-    tokio::time::sleep(Duration::from_millis(500)).await;
+    // Every socket task reads before the first vote is due.
+    while shared.reading.load(Ordering::Relaxed) < tasks.len() {
+        tokio::task::yield_now().await;
+    }
 
     let n = senders.len();
     let q = questions.len();
@@ -280,7 +296,7 @@ pub async fn storm(config: VoteConfig) -> anyhow::Result<VoteReport> {
     let mut sent = Vec::with_capacity(steps);
     let mut seconds = Vec::with_capacity(steps);
     for (s, rate) in config.rates.iter().enumerate() {
-        step.store(s, Ordering::Relaxed);
+        shared.step.store(s, Ordering::Relaxed);
         let before = config.server_pid.and_then(cpu_seconds);
         let started = Instant::now();
         let base_micros = now_micros();
@@ -317,14 +333,16 @@ pub async fn storm(config: VoteConfig) -> anyhow::Result<VoteReport> {
         seconds.push(started.elapsed().as_secs_f64());
         eprintln!("step {}: {rate} votes/s done", s + 1);
     }
-    step.store(steps, Ordering::Relaxed);
+    shared.step.store(steps, Ordering::Relaxed);
     drop(senders);
     // A server that fell behind still owes answers: wait for every vote's acknowledgement or
     // refusal (at most 30 s), then stop the sockets, so every acknowledgement counted below
     // came before the tallies are read.
     let total: u64 = sent.iter().sum();
     let waiting = Instant::now();
-    while answered.load(Ordering::Relaxed) < total && waiting.elapsed() < Duration::from_secs(30) {
+    while shared.answered.load(Ordering::Relaxed) < total
+        && waiting.elapsed() < Duration::from_secs(30)
+    {
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     let _ = stop.send(true);

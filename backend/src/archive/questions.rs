@@ -3,9 +3,10 @@
 //! Live questions belong to the participants who asked them and are purged by retention; the
 //! record keeps a copy without the asker: text, votes, answered or not, when asked. A session's
 //! rapporteur archives its answered questions in one idempotent action (each question once;
-//! erased or dismissed ones never), and carries an approved, unanswered question forward to the
-//! next meeting of a series or to an action item. When a participant erases their data, their
-//! archived copies go too ([`erase_participant`]).
+//! erased or dismissed ones never); submitting the report and the retention job before its purge
+//! do the same. An approved, unanswered question can be carried forward to the next meeting of a
+//! series or to an action item. When a participant erases their data, the live erasure
+//! (`live::store`) deletes their archived copies in the same transaction.
 
 use axum::extract::{Path, State};
 use axum::http::StatusCode;

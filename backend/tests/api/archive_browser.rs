@@ -6,16 +6,13 @@
 //! `search` and `exports`.
 
 use std::future::Future;
-use std::time::Duration;
 
 use fantoccini::{Client, Locator};
 use serde_json::{Value, json};
 
-use crate::browser::{Browser, Options, axe_check};
+use crate::browser::{Browser, Options, check_axe, eval, open, wait_until};
 use crate::helpers::{Backend, TestApp};
 use crate::search::{Fixture, archive_fixture};
-
-const WAIT: Duration = Duration::from_secs(15);
 
 async fn with_archive<F, Fut>(test: F)
 where
@@ -35,55 +32,49 @@ where
     .await;
 }
 
-async fn open(client: &Client, app: &TestApp, path: &str) {
-    client
-        .goto(&format!("{}{path}", app.address))
-        .await
-        .unwrap_or_else(|e| panic!("open {path}: {e}"));
-}
-
-async fn eval(client: &Client, script: &str) -> Value {
-    client
-        .execute(script, Vec::new())
-        .await
-        .unwrap_or_else(|e| panic!("run {script}: {e}"))
-}
-
-/// Waits (at most [`WAIT`]) until `script` (a JS expression) is truthy.
-async fn wait_until(client: &Client, what: &str, script: &str) {
-    let deadline = tokio::time::Instant::now() + WAIT;
-    let check = format!("return Boolean({script});");
-    loop {
-        if let Ok(Value::Bool(true)) = client.execute(&check, Vec::new()).await {
-            return;
-        }
-        if tokio::time::Instant::now() >= deadline {
-            let url = client.current_url().await.map(|u| u.to_string());
-            panic!("waited {WAIT:?} for {what} ({script}); at {url:?}");
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
-
-/// Runs axe on the current page; each serious or critical problem goes into `problems`.
-async fn check_axe(client: &Client, page: &str, problems: &mut Vec<String>) {
-    let Some(violations) = axe_check(client).await else {
-        return;
-    };
-    for v in violations {
-        let targets: Vec<String> = v
-            .nodes
-            .iter()
-            .map(|n| n["target"].to_string())
-            .take(5)
-            .collect();
-        problems.push(format!(
-            "{page}: {} ({}) at {}",
-            v.id,
-            v.help,
-            targets.join(" ")
-        ));
-    }
+/// Waits for the session record at the fixture's grooming passage, and checks what a reader
+/// sees there: the right page, the passage on screen, targeted and highlighted.
+async fn lands_on_the_passage(client: &Client, f: &Fixture) {
+    let anchor = format!("seg-{}", f.grooming_segment);
+    wait_until(
+        client,
+        "the passage in the session record",
+        &format!("location.hash === '#{anchor}' && document.readyState === 'complete'"),
+    )
+    .await;
+    assert_eq!(
+        eval(client, "return location.pathname;").await,
+        json!(format!("/archive/sessions/{}", f.public))
+    );
+    let seen = eval(
+        client,
+        &format!(
+            "const el = document.getElementById('{anchor}');
+             const r = el.getBoundingClientRect();
+             return {{top: r.top, bottom: r.bottom, height: innerHeight,
+                      target: el.matches(':target'), text: el.textContent,
+                      background: getComputedStyle(el).backgroundColor}};"
+        ),
+    )
+    .await;
+    let top = seen["top"].as_f64().unwrap();
+    let bottom = seen["bottom"].as_f64().unwrap();
+    let height = seen["height"].as_f64().unwrap();
+    assert!(
+        top >= 0.0 && bottom <= height,
+        "the passage is on screen: {seen}"
+    );
+    assert_eq!(seen["target"], true);
+    assert!(
+        seen["text"]
+            .as_str()
+            .unwrap()
+            .contains("Grooming detection")
+    );
+    assert_ne!(
+        seen["background"], "rgba(0, 0, 0, 0)",
+        "the passage is highlighted"
+    );
 }
 
 /// The other way in: from the action plan (a header link) to an item, from the item's trail to
@@ -129,33 +120,7 @@ async fn an_observer_follows_the_plan_to_the_passage_that_moved_an_item() {
             .click()
             .await
             .expect("follow the passage link");
-        wait_until(
-            &client,
-            "the passage",
-            &format!("location.hash === '#{anchor}' && document.readyState === 'complete'"),
-        )
-        .await;
-        assert_eq!(
-            eval(&client, "return location.pathname;").await,
-            json!(format!("/archive/sessions/{}", f.public))
-        );
-        let seen = eval(
-            &client,
-            &format!(
-                "const r = document.getElementById('{anchor}').getBoundingClientRect();
-                 return {{top: r.top, bottom: r.bottom, height: innerHeight}};"
-            ),
-        )
-        .await;
-        let (top, bottom, height) = (
-            seen["top"].as_f64().unwrap(),
-            seen["bottom"].as_f64().unwrap(),
-            seen["height"].as_f64().unwrap(),
-        );
-        assert!(
-            top >= 0.0 && bottom <= height,
-            "the passage is on screen: {seen}"
-        );
+        lands_on_the_passage(&client, &f).await;
     })
     .await;
 }
@@ -193,38 +158,8 @@ async fn an_observer_searches_and_lands_on_the_quoted_passage() {
             .click()
             .await
             .expect("follow the result");
+        lands_on_the_passage(&client, &f).await;
         let anchor = format!("seg-{}", f.grooming_segment);
-        wait_until(
-            &client,
-            "the session record",
-            &format!("location.hash === '#{anchor}' && document.readyState === 'complete'"),
-        )
-        .await;
-        assert_eq!(
-            eval(&client, "return location.pathname;").await,
-            json!(format!("/archive/sessions/{}", f.public))
-        );
-        let seen = eval(
-            &client,
-            &format!(
-                "const el = document.getElementById('{anchor}');
-                 const r = el.getBoundingClientRect();
-                 return {{top: r.top, bottom: r.bottom, height: innerHeight,
-                          target: el.matches(':target'), text: el.textContent,
-                          background: getComputedStyle(el).backgroundColor}};"
-            ),
-        )
-        .await;
-        let top = seen["top"].as_f64().unwrap();
-        let bottom = seen["bottom"].as_f64().unwrap();
-        let height = seen["height"].as_f64().unwrap();
-        assert!(
-            top >= 0.0 && bottom <= height,
-            "the passage is on screen: {seen}"
-        );
-        assert_eq!(seen["target"], true);
-        assert!(seen["text"].as_str().unwrap().contains("Grooming detection"));
-        assert_ne!(seen["background"], "rgba(0, 0, 0, 0)", "the passage is highlighted");
 
         // The takeaway it supports links back to this passage and on to its action item.
         let links = eval(

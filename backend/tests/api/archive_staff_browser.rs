@@ -10,9 +10,7 @@
 //! `transcripts` cover the same writes on both databases.
 
 use std::future::Future;
-use std::time::Duration;
 
-use fantoccini::elements::Element;
 use fantoccini::key::Key;
 use fantoccini::{Client, Locator};
 use plenary::domain::schedule::StaffRole;
@@ -20,12 +18,11 @@ use plenary::live::protocol::Command;
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 
-use crate::browser::{Browser, Options, axe_check};
+use crate::browser::{Browser, Options, click, eval, field, fill, open, text, wait_until};
 use crate::helpers::{ApiClient, Backend, TestApp};
 use crate::live_client::{LiveClient, acked};
 use crate::search::{Fixture, archive_fixture};
 
-const WAIT: Duration = Duration::from_secs(20);
 const ORGANIZER_EMAIL: &str = "olga.organizer@example.org";
 const ORGANIZER_PASSWORD: &str = "a long and unguessable passphrase";
 /// The IGF's own transcript page: a phone number, a place and a young participant's handle.
@@ -392,44 +389,6 @@ where
 // ---------------------------------------------------------------------------------------------
 // Reading and driving pages the way a person does
 
-async fn open(client: &Client, app: &TestApp, path: &str) {
-    client
-        .goto(&format!("{}{path}", app.address))
-        .await
-        .unwrap_or_else(|e| panic!("open {path}: {e}"));
-}
-
-async fn text(client: &Client, css: &str) -> String {
-    match client.find(Locator::Css(css)).await {
-        Ok(element) => element.text().await.unwrap_or_default(),
-        Err(_) => String::new(),
-    }
-}
-
-async fn eval(client: &Client, script: &str) -> Value {
-    client
-        .execute(script, Vec::new())
-        .await
-        .unwrap_or_else(|e| panic!("run {script}: {e}"))
-}
-
-/// Waits (at most [`WAIT`]) until `script` (a JS expression) is truthy; panics saying `what`.
-async fn wait_until(client: &Client, what: &str, script: &str) {
-    let deadline = tokio::time::Instant::now() + WAIT;
-    let check = format!("return Boolean({script});");
-    loop {
-        if let Ok(Value::Bool(true)) = client.execute(&check, Vec::new()).await {
-            return;
-        }
-        if tokio::time::Instant::now() >= deadline {
-            let url = client.current_url().await.map(|u| u.to_string());
-            let body = text(client, "body").await;
-            panic!("waited {WAIT:?} for {what} ({script}); at {url:?} the page says:\n{body}");
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
-
 async fn wait_for_page(client: &Client, path: &str) {
     wait_until(
         client,
@@ -440,40 +399,6 @@ async fn wait_for_page(client: &Client, path: &str) {
         ),
     )
     .await;
-}
-
-async fn click(client: &Client, css: &str) {
-    client
-        .find(Locator::Css(css))
-        .await
-        .unwrap_or_else(|e| panic!("an element {css}: {e}"))
-        .click()
-        .await
-        .expect("click");
-}
-
-/// The form control a `<label for>` with exactly this text names.
-async fn field(client: &Client, label: &str) -> Element {
-    let xpath = format!("//label[normalize-space()={}]", json!(label));
-    let label_element = client
-        .find(Locator::XPath(&xpath))
-        .await
-        .unwrap_or_else(|e| panic!("a label {label:?}: {e}"));
-    let id = label_element
-        .attr("for")
-        .await
-        .expect("the label's for")
-        .unwrap_or_else(|| panic!("the label {label:?} names its field with for="));
-    client
-        .find(Locator::Id(&id))
-        .await
-        .unwrap_or_else(|e| panic!("the field #{id} labelled {label:?}: {e}"))
-}
-
-async fn fill(client: &Client, label: &str, value: &str) {
-    let input = field(client, label).await;
-    input.clear().await.expect("clear a field");
-    input.send_keys(value).await.expect("type into a field");
 }
 
 /// Picks the option with this text in the select labelled `label`.
@@ -510,8 +435,7 @@ async fn wait_connected(client: &Client, what: &str) {
     .await;
 }
 
-/// Runs axe on the current page; each serious or critical problem goes into `problems`, with
-/// axe's own explanation of the first node (for contrast: both colours and the ratio).
+/// Opens every `<details>`, then runs axe (`browser::check_axe`).
 async fn check_axe(client: &Client, page: &str, problems: &mut Vec<String>) {
     // axe skips what is hidden: the outcome editors and the shortcuts are in closed <details>.
     eval(
@@ -519,30 +443,7 @@ async fn check_axe(client: &Client, page: &str, problems: &mut Vec<String>) {
         "document.querySelectorAll('details').forEach(d => d.open = true); return true;",
     )
     .await;
-    let Some(violations) = axe_check(client).await else {
-        return;
-    };
-    for v in violations {
-        let targets: Vec<String> = v
-            .nodes
-            .iter()
-            .map(|n| n["target"].to_string())
-            .take(5)
-            .collect();
-        let why = v
-            .nodes
-            .first()
-            .and_then(|n| n["failureSummary"].as_str())
-            .unwrap_or_default()
-            .replace('\n', " ");
-        problems.push(format!(
-            "{page}: {} ({}): {} at {} ({why})",
-            v.id,
-            v.impact.unwrap_or_default(),
-            v.help,
-            targets.join(", ")
-        ));
-    }
+    crate::browser::check_axe(client, page, problems).await;
 }
 
 /// What axe cannot judge about a form sent back with problems: each problem in the summary

@@ -10,6 +10,7 @@ use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::Duration;
 
+use fantoccini::elements::Element;
 use fantoccini::{Client, ClientBuilder, Locator};
 use serde::Deserialize;
 use serde_json::{Value, json};
@@ -234,6 +235,132 @@ pub async fn axe_check(client: &Client) -> Option<Vec<Violation>> {
             .filter(|v| matches!(v.impact.as_deref(), Some("serious") | Some("critical")))
             .collect(),
     )
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reading and driving pages the way a person does (shared by every browser test module)
+
+/// How long a page may take to reach what a test waits for.
+pub const WAIT: Duration = Duration::from_secs(20);
+
+/// Opens `path` on the test server.
+pub async fn open(client: &Client, app: &TestApp, path: &str) {
+    client
+        .goto(&format!("{}{path}", app.address))
+        .await
+        .unwrap_or_else(|e| panic!("open {path}: {e}"));
+}
+
+/// The visible text of the first element matching `css`, or "" when there is none.
+pub async fn text(client: &Client, css: &str) -> String {
+    match client.find(Locator::Css(css)).await {
+        Ok(element) => element.text().await.unwrap_or_default(),
+        Err(_) => String::new(),
+    }
+}
+
+/// Runs `script` (a function body; `return` gives the value).
+pub async fn eval(client: &Client, script: &str) -> Value {
+    client
+        .execute(script, Vec::new())
+        .await
+        .unwrap_or_else(|e| panic!("run {script}: {e}"))
+}
+
+/// Waits (at most [`WAIT`]) until `script` (a JS expression) is truthy; panics saying `what`,
+/// with the page's address and text.
+pub async fn wait_until(client: &Client, what: &str, script: &str) {
+    let deadline = tokio::time::Instant::now() + WAIT;
+    let check = format!("return Boolean({script});");
+    loop {
+        // A navigation in progress can make a script fail; that only means "not yet".
+        if let Ok(Value::Bool(true)) = client.execute(&check, Vec::new()).await {
+            return;
+        }
+        if tokio::time::Instant::now() >= deadline {
+            let url = client.current_url().await.map(|u| u.to_string());
+            let body = text(client, "body").await;
+            panic!("waited {WAIT:?} for {what} ({script}); at {url:?} the page says:\n{body}");
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// Clicks the first element matching `css`.
+pub async fn click(client: &Client, css: &str) {
+    client
+        .find(Locator::Css(css))
+        .await
+        .unwrap_or_else(|e| panic!("an element {css}: {e}"))
+        .click()
+        .await
+        .expect("click");
+}
+
+/// `text` as an XPath string literal (XPath 1.0 has no escapes: quotes need `concat`).
+pub fn xpath_literal(text: &str) -> String {
+    if !text.contains('\'') {
+        format!("'{text}'")
+    } else if !text.contains('"') {
+        format!("\"{text}\"")
+    } else {
+        let parts: Vec<String> = text.split('\'').map(|p| format!("'{p}'")).collect();
+        format!("concat({})", parts.join(", \"'\", "))
+    }
+}
+
+/// The form control a `<label for>` with exactly this text names.
+pub async fn field(client: &Client, label: &str) -> Element {
+    let xpath = format!("//label[normalize-space()={}]", xpath_literal(label));
+    let label_element = client
+        .find(Locator::XPath(&xpath))
+        .await
+        .unwrap_or_else(|e| panic!("a label {label:?}: {e}"));
+    let id = label_element
+        .attr("for")
+        .await
+        .expect("the label's for")
+        .unwrap_or_else(|| panic!("the label {label:?} names its field with for="));
+    client
+        .find(Locator::Id(&id))
+        .await
+        .unwrap_or_else(|e| panic!("the field #{id} labelled {label:?}: {e}"))
+}
+
+/// Types `value` into the field labelled `label`, replacing what was there.
+pub async fn fill(client: &Client, label: &str, value: &str) {
+    let input = field(client, label).await;
+    input.clear().await.expect("clear a field");
+    input.send_keys(value).await.expect("type into a field");
+}
+
+/// Runs axe-core on the current page and adds each serious or critical problem to `problems`,
+/// with axe's own explanation of the first node (for contrast: both colours and the ratio).
+pub async fn check_axe(client: &Client, page: &str, problems: &mut Vec<String>) {
+    let Some(violations) = axe_check(client).await else {
+        return;
+    };
+    for v in violations {
+        let targets: Vec<String> = v
+            .nodes
+            .iter()
+            .map(|n| n["target"].to_string())
+            .take(5)
+            .collect();
+        let why = v
+            .nodes
+            .first()
+            .and_then(|n| n["failureSummary"].as_str())
+            .unwrap_or_default()
+            .replace('\n', " ");
+        problems.push(format!(
+            "{page}: {} ({}): {} at {} ({why})",
+            v.id,
+            v.impact.unwrap_or_default(),
+            v.help,
+            targets.join(", ")
+        ));
+    }
 }
 
 /// A `data:` URL holding `html`, for checking the harness on a page of our own.

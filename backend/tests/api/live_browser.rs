@@ -8,7 +8,6 @@
 //! underneath runs on both databases in `live`.
 
 use std::future::Future;
-use std::time::Duration;
 
 use fantoccini::elements::Element;
 use fantoccini::{Client, Locator};
@@ -17,12 +16,12 @@ use plenary::live::participants::{SessionModerator, set_moderators};
 use plenary::live::protocol::Command;
 use serde_json::{Value, json};
 
-use crate::browser::{Browser, Options, axe_check};
+use crate::browser::{
+    Browser, Options, check_axe, click, eval, field, fill, open, text, wait_until,
+};
 use crate::helpers::{Backend, TestApp};
 use crate::live_client::{LiveClient, acked};
 
-/// How long to wait for something a page should show soon.
-const WAIT: Duration = Duration::from_secs(20);
 const MODERATOR_EMAIL: &str = "moderator@example.org";
 const MODERATOR_PASSWORD: &str = "a long and unguessable passphrase";
 
@@ -71,77 +70,11 @@ where
 // ---------------------------------------------------------------------------------------------
 // Reading and driving pages the way a person does
 
-async fn open(client: &Client, app: &TestApp, path: &str) {
-    client
-        .goto(&format!("{}{path}", app.address))
-        .await
-        .unwrap_or_else(|e| panic!("open {path}: {e}"));
-}
-
-/// Waits (at most [`WAIT`]) until `script` (a JS expression) is truthy; panics saying `what`.
-async fn wait_until(client: &Client, what: &str, script: &str) {
-    let deadline = tokio::time::Instant::now() + WAIT;
-    let check = format!("return Boolean({script});");
-    loop {
-        if let Ok(Value::Bool(true)) = client.execute(&check, Vec::new()).await {
-            return;
-        }
-        if tokio::time::Instant::now() >= deadline {
-            let url = client.current_url().await.map(|u| u.to_string());
-            let body = text(client, "body").await;
-            panic!("waited {WAIT:?} for {what} ({script}); at {url:?} the page says:\n{body}");
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
-
-async fn text(client: &Client, css: &str) -> String {
-    match client.find(Locator::Css(css)).await {
-        Ok(element) => element.text().await.unwrap_or_default(),
-        Err(_) => String::new(),
-    }
-}
-
-async fn eval(client: &Client, script: &str) -> Value {
-    client
-        .execute(script, Vec::new())
-        .await
-        .unwrap_or_else(|e| panic!("run {script}: {e}"))
-}
-
 async fn find(client: &Client, css: &str) -> Element {
     client
         .find(Locator::Css(css))
         .await
         .unwrap_or_else(|e| panic!("an element {css}: {e}"))
-}
-
-async fn click(client: &Client, css: &str) {
-    find(client, css).await.click().await.expect("click");
-}
-
-/// The form control a `<label for>` with exactly this text names.
-async fn field(client: &Client, label: &str) -> Element {
-    let xpath = format!("//label[normalize-space()={}]", json!(label));
-    let label_element = client
-        .find(Locator::XPath(&xpath))
-        .await
-        .unwrap_or_else(|e| panic!("a label {label:?}: {e}"));
-    let id = label_element
-        .attr("for")
-        .await
-        .expect("the label's for")
-        .unwrap_or_else(|| panic!("the label {label:?} names its field with for="));
-    client
-        .find(Locator::Id(&id))
-        .await
-        .unwrap_or_else(|e| panic!("the field #{id} labelled {label:?}: {e}"))
-}
-
-async fn fill(client: &Client, label: &str, value: &str) {
-    let input = field(client, label).await;
-    input.clear().await.expect("clear a field");
-    input.send_keys(value).await.expect("type into a field");
 }
 
 /// Picks the option with this text in the select labelled `label`.
@@ -210,28 +143,6 @@ fn item(list_css: &str, words: &str) -> String {
         json!(format!("{list_css} > li")),
         json!(words)
     )
-}
-
-/// Runs axe-core and adds each serious or critical problem to `problems`.
-async fn check_axe(client: &Client, page: &str, problems: &mut Vec<String>) {
-    let Some(violations) = axe_check(client).await else {
-        return;
-    };
-    for v in violations {
-        let targets: Vec<String> = v
-            .nodes
-            .iter()
-            .map(|n| n["target"].to_string())
-            .take(5)
-            .collect();
-        problems.push(format!(
-            "{page}: {} ({}): {} at {}",
-            v.id,
-            v.impact.unwrap_or_default(),
-            v.help,
-            targets.join(", ")
-        ));
-    }
 }
 
 /// A moderator account assigned to the session, signed in through the login form.

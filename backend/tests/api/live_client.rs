@@ -254,6 +254,17 @@ impl LiveClient {
         self.reply_to(&id).await
     }
 
+    /// Asks a question (not anonymous) and returns its id; panics if it is refused.
+    pub async fn ask(&mut self, text: &str) -> i64 {
+        let reply = self
+            .command(Command::Ask {
+                text: text.into(),
+                anonymous: false,
+            })
+            .await;
+        acked(&reply).1.question_id.expect("the ask's question id")
+    }
+
     /// Waits for the ack or error of `client_id`.
     pub async fn reply_to(&mut self, client_id: &str) -> ServerFrame {
         loop {

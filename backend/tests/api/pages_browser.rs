@@ -8,17 +8,14 @@
 //! of the suite for no new coverage.
 
 use std::future::Future;
-use std::time::Duration;
 
-use fantoccini::elements::Element;
 use fantoccini::{Client, Locator};
-use serde_json::{Value, json};
+use serde_json::json;
 
-use crate::browser::{Browser, Options, axe_check};
+use crate::browser::{
+    Browser, Options, check_axe, click, eval, field, fill, open, text, wait_until, xpath_literal,
+};
 use crate::helpers::{Backend, TestApp};
-
-/// How long to wait for something a page should show soon.
-const WAIT: Duration = Duration::from_secs(15);
 
 /// The demo's host zone is Europe/Oslo; the browser is put elsewhere so the viewer-time
 /// script has something to add.
@@ -58,31 +55,6 @@ fn in_new_york() -> Options {
 // ---------------------------------------------------------------------------------------------
 // Reading and driving pages the way a person does
 
-async fn open(client: &Client, app: &TestApp, path: &str) {
-    client
-        .goto(&format!("{}{path}", app.address))
-        .await
-        .unwrap_or_else(|e| panic!("open {path}: {e}"));
-}
-
-/// Waits (at most [`WAIT`]) until `script` (a JS expression) is truthy; panics saying `what`.
-async fn wait_until(client: &Client, what: &str, script: &str) {
-    let deadline = tokio::time::Instant::now() + WAIT;
-    let check = format!("return Boolean({script});");
-    loop {
-        // A navigation in progress can make a script fail; that only means "not yet".
-        if let Ok(Value::Bool(true)) = client.execute(&check, Vec::new()).await {
-            return;
-        }
-        if tokio::time::Instant::now() >= deadline {
-            let url = client.current_url().await.map(|u| u.to_string());
-            let body = text(client, "body").await;
-            panic!("waited {WAIT:?} for {what} ({script}); at {url:?} the page says:\n{body}");
-        }
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
-
 /// Waits until the page's path (and query) is `path_and_query`-prefixed.
 async fn wait_for_path(client: &Client, prefix: &str) {
     wait_until(
@@ -94,46 +66,6 @@ async fn wait_for_path(client: &Client, prefix: &str) {
         ),
     )
     .await;
-}
-
-/// The visible text of the first element matching `css`, or "" when there is none.
-async fn text(client: &Client, css: &str) -> String {
-    match client.find(Locator::Css(css)).await {
-        Ok(element) => element.text().await.unwrap_or_default(),
-        Err(_) => String::new(),
-    }
-}
-
-async fn eval(client: &Client, script: &str) -> Value {
-    client
-        .execute(script, Vec::new())
-        .await
-        .unwrap_or_else(|e| panic!("run {script}: {e}"))
-}
-
-/// The form control a `<label>` with exactly this text names.
-async fn field(client: &Client, label: &str) -> Element {
-    let xpath = format!("//label[normalize-space()={}]", xpath_literal(label));
-    let label_element = client
-        .find(Locator::XPath(&xpath))
-        .await
-        .unwrap_or_else(|e| panic!("a label {label:?}: {e}"));
-    let id = label_element
-        .attr("for")
-        .await
-        .expect("the label's for")
-        .unwrap_or_else(|| panic!("the label {label:?} names its field with for="));
-    client
-        .find(Locator::Id(&id))
-        .await
-        .unwrap_or_else(|e| panic!("the field #{id} labelled {label:?}: {e}"))
-}
-
-/// Types `value` into the field labelled `label`, replacing what was there.
-async fn fill(client: &Client, label: &str, value: &str) {
-    let input = field(client, label).await;
-    input.clear().await.expect("clear a field");
-    input.send_keys(value).await.expect("type into a field");
 }
 
 /// Picks the option whose text starts with `option` in the select labelled `label`.
@@ -196,31 +128,9 @@ async fn click_link(client: &Client, link_text: &str) {
         .expect("click a link");
 }
 
-async fn click_css(client: &Client, css: &str) {
-    client
-        .find(Locator::Css(css))
-        .await
-        .unwrap_or_else(|e| panic!("an element {css}: {e}"))
-        .click()
-        .await
-        .expect("click");
-}
-
-/// `text` as an XPath string literal.
-fn xpath_literal(text: &str) -> String {
-    if !text.contains('\'') {
-        format!("'{text}'")
-    } else if !text.contains('"') {
-        format!("\"{text}\"")
-    } else {
-        let parts: Vec<String> = text.split('\'').map(|p| format!("'{p}'")).collect();
-        format!("concat({})", parts.join(", \"'\", "))
-    }
-}
-
 /// Switches the page's language by clicking the switch in the header.
 async fn switch_language(client: &Client, code: &str) {
-    click_css(client, &format!(".lang-switch a[hreflang={code}]")).await;
+    click(client, &format!(".lang-switch a[hreflang={code}]")).await;
     wait_until(
         client,
         &format!("the page in {code}"),
@@ -415,7 +325,7 @@ async fn log_in(client: &Client, app: &TestApp, next: &str) {
     open(client, app, &format!("/login?next={next}")).await;
     fill(client, "E-mail address", ORGANIZER_EMAIL).await;
     fill(client, "Password", ORGANIZER_PASSWORD).await;
-    click_css(client, "form[action='/login'] button[type=submit]").await;
+    click(client, "form[action='/login'] button[type=submit]").await;
     wait_for_path(client, next).await;
 }
 
@@ -448,7 +358,7 @@ async fn an_organizer_is_told_a_room_is_double_booked_and_can_save_only_with_a_r
         choose_value(&client, "Day", "2025-06-24").await;
         fill_time(&client, "Start time", "12:00").await;
         choose(&client, "Duration", "60").await;
-        click_css(&client, "form.stack button[type=submit]").await;
+        click(&client, "form.stack button[type=submit]").await;
 
         wait_until(
             &client,
@@ -476,9 +386,9 @@ async fn an_organizer_is_told_a_room_is_double_booked_and_can_save_only_with_a_r
             Some(title.to_string())
         );
 
-        click_css(&client, "#override").await;
+        click(&client, "#override").await;
         fill(&client, "Reason for the override", "Room shared by agreement with WS #101").await;
-        click_css(&client, "form.stack button[type=submit]").await;
+        click(&client, "form.stack button[type=submit]").await;
         wait_for_path(&client, "/sessions/").await;
         let heading = text(&client, "h1").await;
         assert!(heading.contains("WS #299") && heading.contains(title), "{heading}");
@@ -525,7 +435,7 @@ async fn every_page_passes_axe_without_serious_problems_in_english_and_arabic() 
             }
             // The session form after a submit with errors: nothing filled in.
             open(&client, &app, "/organize/events/igf-2025/sessions/new").await;
-            click_css(&client, "form.stack button[type=submit]").await;
+            click(&client, "form.stack button[type=submit]").await;
             wait_until(
                 &client,
                 "the form's error summary",
@@ -545,35 +455,6 @@ async fn every_page_passes_axe_without_serious_problems_in_english_and_arabic() 
         assert!(problems.is_empty(), "{}", problems.join("\n"));
     })
     .await;
-}
-
-/// Runs axe on the current page and adds each serious or critical problem to `problems`.
-async fn check_axe(client: &Client, page: &str, problems: &mut Vec<String>) {
-    let Some(violations) = axe_check(client).await else {
-        return;
-    };
-    for v in violations {
-        let targets: Vec<String> = v
-            .nodes
-            .iter()
-            .map(|n| n["target"].to_string())
-            .take(5)
-            .collect();
-        // axe's own explanation of the first node (for contrast: both colours and the ratio).
-        let why = v
-            .nodes
-            .first()
-            .and_then(|n| n["failureSummary"].as_str())
-            .unwrap_or_default()
-            .replace('\n', " ");
-        problems.push(format!(
-            "{page}: {} ({}): {} at {} ({why})",
-            v.id,
-            v.impact.unwrap_or_default(),
-            v.help,
-            targets.join(", ")
-        ));
-    }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -660,8 +541,8 @@ async fn join_live(client: &Client, app: &TestApp, session_id: i64, handle: &str
     fill(client, "Name to show", handle).await;
     choose(client, "Age group", "16 or 17").await;
     choose(client, "How you take part", "Online").await;
-    click_css(client, "#accept_code_of_conduct").await;
-    click_css(client, "form[action$='/join'] button[type=submit]").await;
+    click(client, "#accept_code_of_conduct").await;
+    click(client, "form[action$='/join'] button[type=submit]").await;
     wait_until(
         client,
         "the data key",
@@ -678,7 +559,7 @@ async fn join_live(client: &Client, app: &TestApp, session_id: i64, handle: &str
 
 async fn ask_live(client: &Client, text_to_ask: &str) {
     fill(client, "Your question", text_to_ask).await;
-    click_css(client, "form[data-ask] button[type=submit]").await;
+    click(client, "form[data-ask] button[type=submit]").await;
 }
 
 fn contains_text(list_css: &str, words: &str) -> String {
@@ -748,7 +629,7 @@ async fn in_a_youth_session_a_question_with_a_phone_number_is_held_and_others_ne
         log_in(&staff, &app, "/organize").await;
         open(&staff, &app, &format!("/live/{session_id}/moderate")).await;
         wait_until(&staff, "the console connects", "document.querySelector('[data-connection]').textContent === 'Connected'").await;
-        click_css(&staff, "[data-youth]").await;
+        click(&staff, "[data-youth]").await;
         wait_until(&staff, "the youth level", "document.querySelector('[data-youth]').getAttribute('aria-pressed') === 'true'").await;
         wait_until(&staff, "post-moderation is locked", "document.querySelector('[data-moderation=post]').disabled").await;
         // Another participant watches over a websocket: the model fails the test if it ever

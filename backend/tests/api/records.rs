@@ -522,17 +522,7 @@ async fn ask(
 ) -> (i64, crate::live_client::Joined) {
     let joined = app.join(session_id, name).await;
     let mut ws = LiveClient::connect(app, session_id, Some(&joined.cookie)).await;
-    let q = acked(
-        &ws.command(Command::Ask {
-            text: text.into(),
-            anonymous: false,
-        })
-        .await,
-    )
-    .1
-    .question_id
-    .unwrap();
-    (q, joined)
+    (ws.ask(text).await, joined)
 }
 
 async fn answered_questions_are_archived_once_and_without_their_askers(app: TestApp) {

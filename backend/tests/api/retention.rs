@@ -16,16 +16,7 @@ async fn an_events_live_data_is_purged_after_its_retention_period(app: TestApp) 
     let mut organizer = LiveClient::connect(&app, session_id, org.cookie_header().as_deref()).await;
     let p = app.join(session_id, "Ephemeral").await;
     let mut ws = LiveClient::connect(&app, session_id, Some(&p.cookie)).await;
-    let q = acked(
-        &ws.command(Command::Ask {
-            text: "Purge me later?".into(),
-            anonymous: false,
-        })
-        .await,
-    )
-    .1
-    .question_id
-    .unwrap();
+    let q = ws.ask("Purge me later?").await;
     acked(&organizer.command(Command::Approve { question_id: q }).await);
     acked(
         &ws.command(Command::Vote {
@@ -35,16 +26,7 @@ async fn an_events_live_data_is_purged_after_its_retention_period(app: TestApp) 
         .await,
     );
     // Answered, and never archived by a rapporteur: the purge must keep it on the record.
-    let answered = acked(
-        &ws.command(Command::Ask {
-            text: "Who keeps the record?".into(),
-            anonymous: false,
-        })
-        .await,
-    )
-    .1
-    .question_id
-    .unwrap();
+    let answered = ws.ask("Who keeps the record?").await;
     acked(
         &organizer
             .command(Command::Approve {
