@@ -4,7 +4,7 @@
 # report as JSON. See docs/BENCHMARKS.md.
 #
 #     loadtest/bench.sh                                  # 1,000 participants, one run
-#     N=10000 RUNS=3 RATES=5,10,20,40,80 loadtest/bench.sh   # S1, S4 (all three), S5, S2/S3
+#     N=10000 RUNS=3 RATES=5,10,20,40,80 loadtest/bench.sh   # S1, S4 (all three), S5, S2/S3, S8
 #     python3 loadtest/summarize.py bench-results/<time>  # the tables, medians over the runs
 #
 # Every run starts fresh servers (a new database for Plenary), so memory per connection is
@@ -34,6 +34,14 @@ PIDS=()
 stop_servers() {
     for p in "${PIDS[@]}"; do kill "$p" 2>/dev/null || true; done
     for p in "${PIDS[@]}"; do wait "$p" 2>/dev/null || true; done
+    # A Plenary restarted by S8 is not this shell's child: `wait` cannot wait for it, so watch
+    # it go (a zombie counts as gone), for at most 15 s.
+    for p in "${PIDS[@]}"; do
+        for _ in $(seq 1 150); do
+            [[ $(sed 's/.*) //' "/proc/$p/stat" 2>/dev/null | cut -d' ' -f1) =~ ^[^Z] ]] || break
+            sleep 0.1
+        done
+    done
     PIDS=()
 }
 trap stop_servers EXIT
@@ -84,6 +92,20 @@ for run in $(seq 1 "$RUNS"); do
         --server-pid "$PLENARY_PID" --json "$OUT/s5-plenary-$run.json"
     "${LT[@]}" fanout --session "$SESSION" --server http://127.0.0.1:8090 --participants "$N" \
         --rate 10 --duration 10 --server-pid "$PLENARY_PID" --json "$OUT/s2s3-plenary-$run.json"
+    # S8 last, since it replaces the Plenary process: restart-plenary.sh stops it and starts a
+    # new one (same environment, so the same database and address) and leaves its pid in the
+    # pid file, for stop_servers.
+    echo "$PLENARY_PID" >"$OUT/plenary-$run.pid"
+    restart_command=$(printf '%q ' loadtest/restart-plenary.sh "$OUT/plenary-$run.pid" \
+        "$OUT/plenary-$run.log" http://127.0.0.1:8090/readyz -- "${SERVER_CPU[@]}" "$BIN/plenary")
+    s8=0
+    "${LT[@]}" restart --session "$SESSION" --server http://127.0.0.1:8090 --participants "$N" \
+        --rate 5 --before 10 --after 5 --restart-command "$restart_command" \
+        --json "$OUT/s8-plenary-$run.json" || s8=$?
+    if [[ $(cat "$OUT/plenary-$run.pid") != "$PLENARY_PID" ]]; then
+        PLENARY_PID=$(cat "$OUT/plenary-$run.pid"); PIDS+=("$PLENARY_PID")
+    fi
+    if (( s8 != 0 )); then echo "S8 failed (exit $s8)" >&2; exit "$s8"; fi
     stop_servers
 done
 echo "done: $OUT"

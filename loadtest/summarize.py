@@ -125,6 +125,32 @@ def votes(runs):
     )
 
 
+def restart(runs):
+    reports = runs.get(("s8", "plenary"), [])
+    if not reports:
+        return
+    print(
+        "| participants | runs | restart command ms | first close → all resumed ms "
+        "| resume p50 / p99 / max ms | attempts per participant | by replay / by snapshot "
+        "| not resumed | lost / dup / undelivered |"
+    )
+    print("|---|---|---|---|---|---|---|---|---|")
+    print(
+        f"| {reports[0]['participants']:,} | {len(reports)} "
+        f"| {med([r['restart_command_ms'] for r in reports]):,.0f} "
+        f"| {med([r['all_resumed_ms'] for r in reports]):,.0f} "
+        f"| {med([r['resume_ms']['p50'] for r in reports]):,.0f} / "
+        f"{med([r['resume_ms']['p99'] for r in reports]):,.0f} / "
+        f"{med([r['resume_ms']['max'] for r in reports]):,.0f} "
+        f"| {med([r['reconnect_attempts'] / max(r['participants'], 1) for r in reports]):.1f} "
+        f"| {sum(r['resumed_by_replay'] for r in reports)} / "
+        f"{sum(r['resumed_by_snapshot'] for r in reports)} "
+        f"| {sum(r['not_resumed'] for r in reports)} "
+        f"| {sum(r['lost'] for r in reports)} / {sum(r['duplicated'] for r in reports)} / "
+        f"{sum(r['undelivered'] for r in reports)} |"
+    )
+
+
 def main():
     if len(sys.argv) != 2:
         sys.exit(__doc__)
@@ -139,6 +165,8 @@ def main():
     votes(runs)
     print("\n### S2 and S3, join storm and fan-out (Plenary)\n")
     fanout(runs)
+    print("\n### S8, restart under load (Plenary)\n")
+    restart(runs)
 
 
 if __name__ == "__main__":

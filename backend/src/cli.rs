@@ -119,17 +119,12 @@ impl Server {
             .map_err(|e| anyhow::anyhow!("{e}"))
             .context("building the search index")?;
         let addr = settings.bind_addr()?;
-        let socket = if addr.is_ipv4() {
-            tokio::net::TcpSocket::new_v4()?
-        } else {
-            tokio::net::TcpSocket::new_v6()?
-        };
-        socket.set_reuseaddr(true)?;
-        socket
-            .bind(addr)
-            .with_context(|| format!("binding {addr} (server.bind)"))?;
-        // tokio's default backlog of 1024 drops connects in bursts (see performance.md).
-        let listener = socket.listen(4096)?;
+        let listener = listen(addr, settings.server.reuse_port).with_context(|| {
+            format!(
+                "binding {addr} (server.bind, server.reuse_port = {})",
+                settings.server.reuse_port
+            )
+        })?;
         let bound = listener.local_addr()?;
         let public_url: Arc<str> = settings.public_url(bound).into();
         let live = Arc::new(crate::live::Live::new(
@@ -186,6 +181,30 @@ impl Server {
         self.state.db.pool.close().await;
         Ok(())
     }
+}
+
+/// A listener on `addr` with address reuse and a backlog of 4096 (tokio's default of 1024 drops
+/// connects in bursts; see performance.md). With `reuse_port`, `SO_REUSEPORT` too: several
+/// processes (or listeners) that all set it may bind the same address, and the kernel spreads
+/// new connections among them.
+pub fn listen(addr: std::net::SocketAddr, reuse_port: bool) -> std::io::Result<TcpListener> {
+    let socket = if addr.is_ipv4() {
+        tokio::net::TcpSocket::new_v4()?
+    } else {
+        tokio::net::TcpSocket::new_v6()?
+    };
+    socket.set_reuseaddr(true)?;
+    if reuse_port {
+        #[cfg(unix)]
+        socket.set_reuseport(true)?;
+        #[cfg(not(unix))]
+        return Err(std::io::Error::new(
+            std::io::ErrorKind::Unsupported,
+            "server.reuse_port needs SO_REUSEPORT (Linux and other Unix systems)",
+        ));
+    }
+    socket.bind(addr)?;
+    socket.listen(4096)
 }
 
 async fn serve(settings: Settings, db: Db) -> anyhow::Result<()> {

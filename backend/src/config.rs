@@ -59,6 +59,10 @@ pub struct ServerSettings {
     pub bind: String,
     pub public_url: String,
     pub shutdown_grace_seconds: u64,
+    /// Set `SO_REUSEPORT` on the listener, so several Plenary processes can listen on one port
+    /// and the kernel spreads connections among them (PostgreSQL only: they share live
+    /// sessions through the bus).
+    pub reuse_port: bool,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -333,6 +337,15 @@ mod tests {
         let s = Settings::load_with_env(Some(&path), env(&[])).unwrap();
         assert_eq!(s.bind_addr().unwrap().port(), 7000);
         assert_eq!(s.log.format, LogFormat::Pretty);
+    }
+
+    #[test]
+    fn reuse_port_is_off_unless_asked_for() {
+        let s = Settings::load_with_env(None, env(&[])).unwrap();
+        assert!(!s.server.reuse_port);
+        let s =
+            Settings::load_with_env(None, env(&[("PLENARY__SERVER__REUSE_PORT", "true")])).unwrap();
+        assert!(s.server.reuse_port);
     }
 
     #[test]

@@ -29,7 +29,34 @@ pub enum Target {
     Reference {
         url: String,
         payload_bytes: usize,
+        /// Local addresses to connect from: socket i binds to address i mod k (empty: the
+        /// OS chooses).
+        source_addresses: Vec<std::net::IpAddr>,
     },
+}
+
+impl Target {
+    /// The local addresses connections are made from (empty: the OS chooses).
+    pub fn source_addresses(&self) -> &[std::net::IpAddr] {
+        match self {
+            Target::Plenary(c) => &c.source_addresses,
+            Target::Reference {
+                source_addresses, ..
+            } => source_addresses,
+        }
+    }
+
+    /// The same target, connecting from `addresses`.
+    pub fn with_source_addresses(&self, addresses: Vec<std::net::IpAddr>) -> Target {
+        let mut target = self.clone();
+        match &mut target {
+            Target::Plenary(c) => c.source_addresses = addresses,
+            Target::Reference {
+                source_addresses, ..
+            } => *source_addresses = addresses,
+        }
+        target
+    }
 }
 
 /// A run: `participants` receivers, then one step per rate, each `step` long.
@@ -267,26 +294,35 @@ pub async fn ramp(config: RampConfig) -> anyhow::Result<RampReport> {
                 reader,
             )
         }
-        Target::Reference { url, payload_bytes } => {
+        Target::Reference {
+            url,
+            payload_bytes,
+            source_addresses,
+        } => {
             let mut clients = Vec::with_capacity(config.participants);
             let mut errors = 0;
             let mut opening = Vec::new();
-            for _ in 0..config.participants {
+            for i in 0..config.participants {
                 let url = url.clone();
+                let source = crate::source_for(source_addresses, i);
                 opening.push(tokio::spawn(async move {
-                    tokio_tungstenite::connect_async(url.as_str()).await
+                    crate::connect_ws(url.as_str(), source).await
                 }));
             }
             for o in opening {
                 match o.await? {
-                    Ok((ws, _)) => clients.push((ws, 0)),
+                    Ok(ws) => clients.push((ws, 0)),
                     Err(e) => {
                         errors += 1;
-                        eprintln!("connect failed: {e}");
+                        eprintln!("connect failed: {e:#}");
                     }
                 }
             }
-            let (ws, _) = tokio_tungstenite::connect_async(url.as_str()).await?;
+            let ws = crate::connect_ws(
+                url.as_str(),
+                crate::source_for(source_addresses, config.participants),
+            )
+            .await?;
             let (sink, mut stream) = ws.split();
             // The publisher hears its own messages too; drain them so its socket never backs up.
             let reader =

@@ -6,6 +6,8 @@
 //! client, with no coordinated omission: the moderator sends on a fixed schedule whatever the
 //! receivers do. Every client also checks that sequence numbers arrive without gaps or repeats.
 
+use std::net::{IpAddr, SocketAddr};
+use std::ops::Range;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
@@ -22,13 +24,18 @@ use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 pub mod broadcast;
 /// S1: participants joined and idle; the server's memory per connection and idle CPU.
 pub mod idle;
+/// S6 and S7: the mixed session, with or without slow participants.
+pub mod mixed;
 /// The reference broadcast server: the same stack, no application logic.
 pub mod reference;
+/// S8: the server restarts under load; time until every client has resumed with no gap.
+pub mod restart;
 /// S5: the vote storm; acknowledgement times, lost votes, tally staleness.
 pub mod votes;
 
-/// What to run.
-#[derive(Debug, Clone)]
+/// What to run. `Config { server, .., ..Config::default() }` leaves the optional parts at
+/// their defaults.
+#[derive(Debug, Clone, Default)]
 pub struct Config {
     /// `http://host:port` of the server.
     pub server: String,
@@ -39,6 +46,12 @@ pub struct Config {
     /// Moderator actions per second during the run (scenario S3).
     pub actions_per_second: u32,
     pub duration: Duration,
+    /// Local addresses to connect from (HTTP joins and websockets): connection i binds to
+    /// address i mod k. Empty lets the OS choose, as before. Any 127.0.0.x is loopback on Linux.
+    pub source_addresses: Vec<IpAddr>,
+    /// At most this many HTTP joins in flight at once in the join storm; `None` starts them all
+    /// at once. Each join in flight can hold one more descriptor (its pooled HTTP connection).
+    pub join_concurrency: Option<usize>,
 }
 
 /// Figures of one run.
@@ -96,16 +109,98 @@ pub(crate) fn now_micros() -> u64 {
 pub(crate) type Ws =
     tokio_tungstenite::WebSocketStream<tokio_tungstenite::MaybeTlsStream<tokio::net::TcpStream>>;
 
+/// The source address of connection `i`: address `i mod k`, or `None` (the OS chooses).
+pub(crate) fn source_for(addresses: &[IpAddr], i: usize) -> Option<IpAddr> {
+    (!addresses.is_empty()).then(|| addresses[i % addresses.len()])
+}
+
+/// Opens a websocket, from `source` when given: the socket is bound to `source` (port chosen
+/// by the OS) before it connects. Without a source it is `connect_async`, as before.
+pub(crate) async fn connect_ws<R>(request: R, source: Option<IpAddr>) -> anyhow::Result<Ws>
+where
+    R: IntoClientRequest + Unpin,
+{
+    let Some(source) = source else {
+        let (ws, _) = tokio_tungstenite::connect_async(request).await?;
+        return Ok(ws);
+    };
+    let request = request.into_client_request()?;
+    let uri = request.uri();
+    if uri.scheme_str() != Some("ws") {
+        bail!("a source address needs a ws:// URL, not {uri}");
+    }
+    let host = uri
+        .host()
+        .context("a host in the URL")?
+        .trim_start_matches('[')
+        .trim_end_matches(']')
+        .to_string();
+    let port = uri.port_u16().unwrap_or(80);
+    let mut last_error = None;
+    for addr in tokio::net::lookup_host((host.as_str(), port)).await? {
+        if addr.is_ipv4() != source.is_ipv4() {
+            continue;
+        }
+        let socket = if source.is_ipv4() {
+            tokio::net::TcpSocket::new_v4()?
+        } else {
+            tokio::net::TcpSocket::new_v6()?
+        };
+        socket
+            .bind(SocketAddr::new(source, 0))
+            .with_context(|| format!("binding {source}"))?;
+        match socket.connect(addr).await {
+            Ok(stream) => {
+                let (ws, _) = tokio_tungstenite::client_async(
+                    request,
+                    tokio_tungstenite::MaybeTlsStream::Plain(stream),
+                )
+                .await?;
+                return Ok(ws);
+            }
+            Err(e) => {
+                last_error = Some(anyhow::Error::from(e).context(format!("{source} → {addr}")))
+            }
+        }
+    }
+    Err(last_error
+        .unwrap_or_else(|| anyhow::anyhow!("{host}:{port} has no address of {source}'s family")))
+}
+
+/// One HTTP client per source address (or one, when the OS chooses): join i uses client i mod k.
+pub(crate) fn http_clients(addresses: &[IpAddr]) -> anyhow::Result<Vec<reqwest::Client>> {
+    if addresses.is_empty() {
+        return Ok(vec![reqwest::Client::new()]);
+    }
+    addresses
+        .iter()
+        .map(|ip| Ok(reqwest::Client::builder().local_address(*ip).build()?))
+        .collect()
+}
+
 async fn open(config: &Config, cookie: &str) -> anyhow::Result<Ws> {
-    let url = format!(
+    open_from(config, cookie, 0, None).await
+}
+
+/// Opens participant (or moderator) `i`'s socket, from source address i mod k; with `since`,
+/// it resumes: the server replays the changes after `since` instead of sending a snapshot.
+pub(crate) async fn open_from(
+    config: &Config,
+    cookie: &str,
+    i: usize,
+    since: Option<i64>,
+) -> anyhow::Result<Ws> {
+    let mut url = format!(
         "{}/live/sessions/{}/socket",
         config.server.replacen("http", "ws", 1),
         config.session_id
     );
+    if let Some(since) = since {
+        url.push_str(&format!("?since={since}"));
+    }
     let mut request = url.into_client_request()?;
     request.headers_mut().insert("cookie", cookie.parse()?);
-    let (ws, _) = tokio_tungstenite::connect_async(request).await?;
-    Ok(ws)
+    connect_ws(request, source_for(&config.source_addresses, i)).await
 }
 
 async fn next_frame(ws: &mut Ws) -> anyhow::Result<ServerFrame> {
@@ -162,7 +257,7 @@ async fn join(http: &reqwest::Client, config: &Config, n: usize) -> anyhow::Resu
 }
 
 /// A handle from a number, in letters (digit runs read as phone numbers).
-fn letters(mut n: usize) -> String {
+pub(crate) fn letters(mut n: usize) -> String {
     // No i, l, m, n, o or r: "rn" looks like "m", and look-alike handles are refused.
     const SAFE: &[u8] = b"abcdefghjkpqstuvwxyz";
     let mut s = String::new();
@@ -192,6 +287,8 @@ pub(crate) struct Setup {
     pub question_id: i64,
     /// Each participant's socket and the `seq` of its snapshot.
     pub clients: Vec<(Ws, i64)>,
+    /// Each participant's join cookie (to reconnect), in the order of `clients`.
+    pub cookies: Vec<String>,
     pub errors: u64,
     pub join_seconds: f64,
     pub snapshot_ms: Vec<f64>,
@@ -201,7 +298,7 @@ pub(crate) async fn setup_plenary(config: &Config) -> anyhow::Result<Setup> {
     // Several runs in one process (the smoke test) must not reuse handles or client ids.
     static JOINED: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
     let base = JOINED.fetch_add(config.participants.max(1), Ordering::SeqCst);
-    let http = reqwest::Client::new();
+    let http = http_clients(&config.source_addresses)?;
     let mut moderator = open(config, &config.moderator_cookie).await?;
     let first = next_frame(&mut moderator).await?;
     if !matches!(&first, ServerFrame::Snapshot(s) if s.you.role == plenary::live::protocol::Role::Moderator)
@@ -209,7 +306,7 @@ pub(crate) async fn setup_plenary(config: &Config) -> anyhow::Result<Setup> {
         bail!("the moderator cookie does not give moderator rights: {first:?}");
     }
     // A question to label: asked by the first participant, approved by the moderator.
-    let asker_cookie = join(&http, config, base).await?;
+    let asker_cookie = join(&http[0], config, base).await?;
     let mut asker = open(config, &asker_cookie).await?;
     let mut asker_seq = next_frame(&mut asker).await?.seq().unwrap_or(0);
     send(
@@ -244,42 +341,83 @@ pub(crate) async fn setup_plenary(config: &Config) -> anyhow::Result<Setup> {
 
     // S2: the join storm.
     let started = Instant::now();
-    let mut joins = Vec::new();
-    for n in 1..config.participants {
-        let http = http.clone();
-        let config = config.clone();
-        joins.push(tokio::spawn(async move {
-            let t0 = Instant::now();
-            let cookie = join(&http, &config, base + n).await?;
-            let mut ws = open(&config, &cookie).await?;
-            let snapshot = next_frame(&mut ws).await?;
-            let seq = snapshot.seq().context("a snapshot first")?;
-            anyhow::Ok((ws, seq, t0.elapsed().as_secs_f64() * 1000.0))
-        }));
-    }
+    let joined = join_storm(config, &http, base, 1..config.participants).await?;
     let mut clients = vec![(asker, asker_seq)];
-    let mut snapshot_ms = Vec::new();
-    let mut errors = 0u64;
-    for j in joins {
-        match j.await? {
-            Ok((ws, seq, ms)) => {
-                clients.push((ws, seq));
-                snapshot_ms.push(ms);
-            }
-            Err(e) => {
-                errors += 1;
-                eprintln!("join failed: {e:#}");
-            }
-        }
-    }
+    let mut cookies = vec![asker_cookie];
+    clients.extend(joined.clients);
+    cookies.extend(joined.cookies);
     Ok(Setup {
         moderator,
         question_id,
         clients,
-        errors,
+        cookies,
+        errors: joined.errors,
         join_seconds: started.elapsed().as_secs_f64(),
-        snapshot_ms,
+        snapshot_ms: joined.snapshot_ms,
     })
+}
+
+/// Participants who joined in a storm, in the order they were started.
+pub(crate) struct Joined {
+    /// Each participant's socket and the `seq` of its snapshot.
+    pub clients: Vec<(Ws, i64)>,
+    pub cookies: Vec<String>,
+    pub snapshot_ms: Vec<f64>,
+    pub errors: u64,
+}
+
+/// The join storm (S2): participants `indices` (handle number `base + i`, source address and
+/// HTTP client `i mod k`) join over HTTP, open their sockets and read their snapshots, all at
+/// once, or with at most `config.join_concurrency` HTTP joins in flight.
+pub(crate) async fn join_storm(
+    config: &Config,
+    http: &[reqwest::Client],
+    base: usize,
+    indices: Range<usize>,
+) -> anyhow::Result<Joined> {
+    let permits = config
+        .join_concurrency
+        .map(|n| Arc::new(tokio::sync::Semaphore::new(n.max(1))));
+    let mut joins = Vec::new();
+    for n in indices {
+        let http = http[n % http.len()].clone();
+        let config = config.clone();
+        let permits = permits.clone();
+        joins.push(tokio::spawn(async move {
+            let t0 = Instant::now();
+            let cookie = {
+                let _permit = match &permits {
+                    Some(p) => Some(p.acquire().await?),
+                    None => None,
+                };
+                join(&http, &config, base + n).await?
+            };
+            let mut ws = open_from(&config, &cookie, n, None).await?;
+            let snapshot = next_frame(&mut ws).await?;
+            let seq = snapshot.seq().context("a snapshot first")?;
+            anyhow::Ok((ws, seq, cookie, t0.elapsed().as_secs_f64() * 1000.0))
+        }));
+    }
+    let mut joined = Joined {
+        clients: Vec::with_capacity(joins.len()),
+        cookies: Vec::with_capacity(joins.len()),
+        snapshot_ms: Vec::with_capacity(joins.len()),
+        errors: 0,
+    };
+    for j in joins {
+        match j.await? {
+            Ok((ws, seq, cookie, ms)) => {
+                joined.clients.push((ws, seq));
+                joined.cookies.push(cookie);
+                joined.snapshot_ms.push(ms);
+            }
+            Err(e) => {
+                joined.errors += 1;
+                eprintln!("join failed: {e:#}");
+            }
+        }
+    }
+    Ok(joined)
 }
 
 /// Scenario S2 then S3: `participants` join and take their snapshots (join storm), then a
@@ -293,6 +431,7 @@ pub async fn fan_out(config: Config) -> anyhow::Result<Report> {
         errors,
         join_seconds,
         snapshot_ms,
+        ..
     } = setup_plenary(&config).await?;
     let moderator = Arc::new(Mutex::new(moderator));
 
@@ -424,6 +563,16 @@ pub fn cpu_seconds(pid: u32) -> Option<f64> {
     let fields: Vec<&str> = after.split_whitespace().collect();
     let ticks: f64 = fields.get(11)?.parse::<f64>().ok()? + fields.get(12)?.parse::<f64>().ok()?;
     Some(ticks / 100.0)
+}
+
+/// CPU seconds of several processes together (one that cannot be read counts 0).
+pub fn cpu_seconds_of(pids: &[u32]) -> f64 {
+    pids.iter().filter_map(|p| cpu_seconds(*p)).sum()
+}
+
+/// Resident memory of several processes together (one that cannot be read counts 0).
+pub fn rss_bytes_of(pids: &[u32]) -> u64 {
+    pids.iter().filter_map(|p| rss_bytes(*p)).sum()
 }
 
 /// Resident memory of a process in bytes, from `/proc/<pid>/status`.

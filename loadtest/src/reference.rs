@@ -20,9 +20,10 @@ const MAX_WRITE_BUFFER: usize = 64 * 1024;
 /// As deep as Plenary's per-session ring.
 const RING: usize = 512;
 
-/// Serves `/ws` on `bind` until the process is stopped.
-pub async fn serve(bind: SocketAddr) -> anyhow::Result<()> {
-    let listener = listen(bind)?;
+/// Serves `/ws` on `bind` until the process is stopped; with `reuse_port`, several servers
+/// can share the port.
+pub async fn serve(bind: SocketAddr, reuse_port: bool) -> anyhow::Result<()> {
+    let listener = listen_with(bind, reuse_port)?;
     eprintln!(
         "reference broadcast server on ws://{}/ws",
         listener.local_addr()?
@@ -32,12 +33,22 @@ pub async fn serve(bind: SocketAddr) -> anyhow::Result<()> {
 
 /// A listener as Plenary makes its own: address reuse and a backlog of 4096.
 pub fn listen(bind: SocketAddr) -> std::io::Result<tokio::net::TcpListener> {
+    listen_with(bind, false)
+}
+
+/// [`listen`], with `SO_REUSEPORT` when `reuse_port` is set (as Plenary's `server.reuse_port`):
+/// several processes that all set it may bind the same port, and the kernel spreads new
+/// connections among them.
+pub fn listen_with(bind: SocketAddr, reuse_port: bool) -> std::io::Result<tokio::net::TcpListener> {
     let socket = if bind.is_ipv4() {
         tokio::net::TcpSocket::new_v4()?
     } else {
         tokio::net::TcpSocket::new_v6()?
     };
     socket.set_reuseaddr(true)?;
+    if reuse_port {
+        socket.set_reuseport(true)?;
+    }
     socket.bind(bind)?;
     socket.listen(4096)
 }

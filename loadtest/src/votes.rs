@@ -139,7 +139,7 @@ async fn ask(ws: &mut Ws, client_id: &str, text: String) -> anyhow::Result<i64> 
 }
 
 /// Sends a moderator command and waits for its acknowledgement.
-async fn moderate(ws: &mut Ws, client_id: &str, command: Command) -> anyhow::Result<()> {
+pub(crate) async fn moderate(ws: &mut Ws, client_id: &str, command: Command) -> anyhow::Result<()> {
     send(ws, client_id, command).await?;
     loop {
         match next_frame(ws).await? {

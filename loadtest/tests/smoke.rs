@@ -99,6 +99,7 @@ async fn a_small_fan_out_loses_and_duplicates_nothing() {
         participants: 200,
         actions_per_second: 20,
         duration: Duration::from_secs(2),
+        ..Config::default()
     })
     .await
     .expect("the run completes");
@@ -121,6 +122,7 @@ async fn a_small_fan_out_loses_and_duplicates_nothing() {
             participants: 0,
             actions_per_second: 1,
             duration: Duration::from_secs(1),
+            ..Config::default()
         }),
         participants: 50,
         rates: vec![20, 40],
@@ -140,6 +142,7 @@ async fn a_small_fan_out_loses_and_duplicates_nothing() {
             participants: 0,
             actions_per_second: 1,
             duration: Duration::from_secs(1),
+            ..Config::default()
         }),
         30,
         Duration::from_secs(1),
@@ -159,6 +162,7 @@ async fn a_small_fan_out_loses_and_duplicates_nothing() {
             participants: 40,
             actions_per_second: 1,
             duration: Duration::from_secs(1),
+            ..Config::default()
         },
         questions: 8,
         rates: vec![40, 80],
@@ -188,6 +192,64 @@ async fn a_small_fan_out_loses_and_duplicates_nothing() {
         120 * 5,
         "each observer saw each vote in its tallies: {votes:?}"
     );
+
+    // S6 with S7's slow participants: everything at once, reconnections included. Every question
+    // and change reaches every healthy participant once and in order, every acknowledged vote is
+    // counted, and each resume is a replay without a gap.
+    let mixed = plenary_loadtest::mixed::mixed(plenary_loadtest::mixed::MixedConfig {
+        base: Config {
+            server: address.clone(),
+            session_id,
+            moderator_cookie: cookie.clone(),
+            participants: 150,
+            actions_per_second: 1,
+            duration: Duration::from_secs(1),
+            ..Config::default()
+        },
+        duration: Duration::from_secs(3),
+        questions_per_second: 5,
+        votes_per_second: 60,
+        moderator_actions_per_second: 2,
+        reconnect_percent_per_minute: 400.0,
+        slow_percent: 5.0,
+        warm_up: Duration::from_secs(1),
+        observers: 5,
+        server_pid: Some(std::process::id()),
+    })
+    .await
+    .expect("the mixed session completes");
+    assert_eq!(
+        (
+            mixed.errors,
+            mixed.lost,
+            mixed.duplicated,
+            mixed.lost_votes,
+            mixed.unanswered,
+            mixed.not_visible_to_all
+        ),
+        (0, 0, 0, 0, 0, 0),
+        "{mixed:?}"
+    );
+    assert!(mixed.refusals.is_empty(), "{mixed:?}");
+    assert_eq!((mixed.slow, mixed.healthy), (8, 142), "{mixed:?}");
+    assert!(
+        mixed.questions_asked >= 10 && mixed.moderator_actions >= 5,
+        "{mixed:?}"
+    );
+    assert!(
+        mixed.reconnects >= 20 && mixed.snapshot_resumes == 0,
+        "{mixed:?}"
+    );
+    assert_eq!(
+        mixed.visible_all_ms.count as u64,
+        mixed.questions_asked + mixed.moderator_actions,
+        "{mixed:?}"
+    );
+    assert_eq!(
+        mixed.vote_visible_ms.count as u64,
+        mixed.votes_acked * 5,
+        "each observer saw each vote in its tallies: {mixed:?}"
+    );
     let _ = stop.send(());
     let _ = tokio::time::timeout(Duration::from_secs(15), running).await;
 }
@@ -213,6 +275,7 @@ async fn the_reference_server_relays_every_message_to_everyone() {
         target: Target::Reference {
             url,
             payload_bytes: 330,
+            source_addresses: Vec::new(),
         },
         participants: 100,
         rates: vec![50, 100],

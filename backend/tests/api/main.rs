@@ -36,6 +36,7 @@ mod privacy;
 mod programme;
 mod records;
 mod retention;
+mod reuse_port;
 mod safeguarding;
 mod search;
 mod transcripts;
