@@ -26,8 +26,10 @@ use crate::http::AppState;
 use crate::http::error::AppError;
 use crate::http::ratelimit::{ClientAddress, RateLimits};
 
-/// Socket buffers: small, and the write buffer bounded (see docs/ARCHITECTURE.md).
-const READ_BUFFER: usize = 4 * 1024;
+/// Socket buffers: small, and the write buffer bounded (see docs/ARCHITECTURE.md). Every socket
+/// keeps its read buffer for life, and client frames are small (a vote is under 100 bytes), so
+/// 1 KiB: a longer question grows the buffer for as long as it takes to read it.
+const READ_BUFFER: usize = 1024;
 const WRITE_BUFFER: usize = 8 * 1024;
 const MAX_WRITE_BUFFER: usize = 64 * 1024;
 /// The largest message the websocket layer reads at all.
@@ -272,7 +274,9 @@ async fn run(ws: WebSocket, state: AppState, hub: Arc<Hub>, conn: Connection, si
     let mut ring = hub.subscribe();
     let _presence =
         matches!(conn.audience, Audience::Participant(_)).then(|| hub.participant_connected());
-    if start(&state, &hub, &conn, since, &mut socket)
+    // Boxed: the snapshot's database futures are large, and inline they would make every
+    // socket's task that much bigger for as long as it lives.
+    if Box::pin(start(&state, &hub, &conn, since, &mut socket))
         .await
         .is_err()
     {
