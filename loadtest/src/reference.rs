@@ -14,9 +14,9 @@ use futures_util::{SinkExt, StreamExt};
 use tokio::sync::broadcast;
 
 /// Plenary's own per-socket sizes (backend/src/live/socket.rs), so the comparison is fair.
-const READ_BUFFER: usize = 4 * 1024;
+const READ_BUFFER: usize = 1024;
 const WRITE_BUFFER: usize = 8 * 1024;
-const MAX_WRITE_BUFFER: usize = 64 * 1024;
+const MAX_WRITE_BUFFER: usize = 4 * 1024 * 1024;
 /// As deep as Plenary's per-session ring.
 const RING: usize = 512;
 

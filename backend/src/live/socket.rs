@@ -31,7 +31,11 @@ use crate::http::ratelimit::{ClientAddress, RateLimits};
 /// 1 KiB: a longer question grows the buffer for as long as it takes to read it.
 const READ_BUFFER: usize = 1024;
 const WRITE_BUFFER: usize = 8 * 1024;
-const MAX_WRITE_BUFFER: usize = 64 * 1024;
+/// The largest frame the write buffer takes: a busy session's snapshot (about 190 bytes a
+/// question) must fit. This is not what bounds a slow reader: once a write would block, the
+/// socket accepts no further frame until the buffer is flushed (and gives up after
+/// [`WRITE_TIMEOUT`]), so a stalled socket holds at most the write buffer's 8 KiB and a frame.
+const MAX_WRITE_BUFFER: usize = 4 * 1024 * 1024;
 /// The largest message the websocket layer reads at all.
 const TRANSPORT_MAX_MESSAGE: usize = 64 * 1024;
 /// Commands a connection may have waiting for acknowledgement.

@@ -1075,3 +1075,34 @@ async fn moderation_is_written_to_an_append_only_audit_log_without_content(app: 
     }
     assert_eq!(app.count("audit_log").await, 4);
 }
+
+/// A busy session's snapshot can be far larger than a socket's write buffer cap was (64 KiB at
+/// first: about 350 questions). It must still arrive whole.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_snapshot_larger_than_64_kib_arrives_whole() {
+    let Some(app) = TestApp::spawn_configured(crate::helpers::Backend::Sqlite, |s| {
+        s.live.question_max_chars = 4_000;
+        s.live.max_message_bytes = 16_384;
+        s.live.questions_per_minute = 100;
+        s.limits.questions_per_minute_per_address = 1_000;
+    })
+    .await
+    else {
+        return;
+    };
+    let org = app.organizer().await;
+    let session_id = app.live_session(&org).await;
+    let asker = app.join(session_id, "Asker").await;
+    let mut ws = LiveClient::connect(&app, session_id, Some(&asker.cookie)).await;
+    let sentence = "How can platforms design for children's rights without collecting more data? ";
+    let text = sentence.repeat(3_900 / sentence.len());
+    for _ in 0..20 {
+        ws.ask(&text).await;
+    }
+    drop(ws);
+    let fresh = LiveClient::connect(&app, session_id, Some(&asker.cookie)).await;
+    let snapshot = fresh.view.snapshot.as_ref().expect("a snapshot");
+    assert_eq!(snapshot.mine.len(), 20);
+    let bytes = serde_json::to_string(snapshot).unwrap().len();
+    assert!(bytes > 70_000, "the snapshot is only {bytes} bytes");
+}
