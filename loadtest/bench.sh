@@ -4,7 +4,8 @@
 # report as JSON. See docs/BENCHMARKS.md.
 #
 #     loadtest/bench.sh                                  # 1,000 participants, one run
-#     N=10000 RUNS=3 RATES=5,10,20,40,80 loadtest/bench.sh   # S1, S4 (all three), S5, S2/S3, S8
+#     N=10000 RUNS=3 RATES=5,10,20,40,80 loadtest/bench.sh   # S1, S4 (all three), S5, S2/S3, S6-S8
+#     N=10000 SCENARIOS="s1 s6 s7" loadtest/bench.sh         # only these, S8
 #     python3 loadtest/summarize.py bench-results/<time>  # the tables, medians over the runs
 #
 # Every run starts fresh servers (a new database for Plenary), so memory per connection is
@@ -15,6 +16,8 @@ cd "$(dirname "$0")/.."
 N=${N:-1000}
 RUNS=${RUNS:-1}
 RATES=${RATES:-10,50,100,200,400}
+SCENARIOS=" ${SCENARIOS:-s1 s4 s5 s2s3 s6 s7 s8} "
+want() { [[ $SCENARIOS == *" $1 "* ]]; }
 OUT=${OUT:-bench-results/$(date -u +%Y%m%dT%H%M%SZ)}
 TARGET_DIR=${CARGO_TARGET_DIR:-target}
 BIN=$TARGET_DIR/release
@@ -76,22 +79,40 @@ start_servers() {
 echo "results in $OUT; $N participants; $RUNS run(s); rates $RATES"
 for run in $(seq 1 "$RUNS"); do
     start_servers "$run"
-    "${LT[@]}" idle --target reference --reference-url ws://127.0.0.1:9001/ws --participants "$N" \
-        --server-pid "$REFERENCE_PID" --duration 20 --json "$OUT/s1-reference-$run.json"
-    "${LT[@]}" idle --target reference --reference-url ws://127.0.0.1:9002/ws --participants "$N" \
-        --server-pid "$NODE_PID" --duration 20 --json "$OUT/s1-node-$run.json"
-    "${LT[@]}" idle --session "$SESSION" --server http://127.0.0.1:8090 --participants "$N" \
-        --server-pid "$PLENARY_PID" --duration 20 --json "$OUT/s1-plenary-$run.json"
-    "${LT[@]}" ramp --target reference --reference-url ws://127.0.0.1:9001/ws --participants "$N" \
-        --rates "$RATES" --server-pid "$REFERENCE_PID" --json "$OUT/s4-reference-$run.json"
-    "${LT[@]}" ramp --target reference --reference-url ws://127.0.0.1:9002/ws --participants "$N" \
-        --rates "$RATES" --server-pid "$NODE_PID" --json "$OUT/s4-node-$run.json"
-    "${LT[@]}" ramp --session "$SESSION" --server http://127.0.0.1:8090 --participants "$N" \
-        --rates "$RATES" --server-pid "$PLENARY_PID" --json "$OUT/s4-plenary-$run.json"
-    "${LT[@]}" votes --session "$SESSION" --server http://127.0.0.1:8090 --participants "$N" \
-        --server-pid "$PLENARY_PID" --json "$OUT/s5-plenary-$run.json"
-    "${LT[@]}" fanout --session "$SESSION" --server http://127.0.0.1:8090 --participants "$N" \
-        --rate 10 --duration 10 --server-pid "$PLENARY_PID" --json "$OUT/s2s3-plenary-$run.json"
+    if want s1; then
+        "${LT[@]}" idle --target reference --reference-url ws://127.0.0.1:9001/ws --participants "$N" \
+            --server-pid "$REFERENCE_PID" --duration 20 --json "$OUT/s1-reference-$run.json"
+        "${LT[@]}" idle --target reference --reference-url ws://127.0.0.1:9002/ws --participants "$N" \
+            --server-pid "$NODE_PID" --duration 20 --json "$OUT/s1-node-$run.json"
+        "${LT[@]}" idle --session "$SESSION" --server http://127.0.0.1:8090 --participants "$N" \
+            --server-pid "$PLENARY_PID" --duration 20 --json "$OUT/s1-plenary-$run.json"
+    fi
+    if want s4; then
+        "${LT[@]}" ramp --target reference --reference-url ws://127.0.0.1:9001/ws --participants "$N" \
+            --rates "$RATES" --server-pid "$REFERENCE_PID" --json "$OUT/s4-reference-$run.json"
+        "${LT[@]}" ramp --target reference --reference-url ws://127.0.0.1:9002/ws --participants "$N" \
+            --rates "$RATES" --server-pid "$NODE_PID" --json "$OUT/s4-node-$run.json"
+        "${LT[@]}" ramp --session "$SESSION" --server http://127.0.0.1:8090 --participants "$N" \
+            --rates "$RATES" --server-pid "$PLENARY_PID" --json "$OUT/s4-plenary-$run.json"
+    fi
+    if want s5; then
+        "${LT[@]}" votes --session "$SESSION" --server http://127.0.0.1:8090 --participants "$N" \
+            --server-pid "$PLENARY_PID" --json "$OUT/s5-plenary-$run.json"
+    fi
+    if want s2s3; then
+        "${LT[@]}" fanout --session "$SESSION" --server http://127.0.0.1:8090 --participants "$N" \
+            --rate 10 --duration 10 --server-pid "$PLENARY_PID" --json "$OUT/s2s3-plenary-$run.json"
+    fi
+    # S6 then S7 on the same server: S7's session holds S6's questions too.
+    if want s6; then
+        "${LT[@]}" mixed --session "$SESSION" --server http://127.0.0.1:8090 --participants "$N" \
+            --duration 30 --server-pid "$PLENARY_PID" --json "$OUT/s6-plenary-$run.json"
+    fi
+    if want s7; then
+        "${LT[@]}" mixed --session "$SESSION" --server http://127.0.0.1:8090 --participants "$N" \
+            --duration 30 --slow-percent 5 --server-pid "$PLENARY_PID" --json "$OUT/s7-plenary-$run.json"
+    fi
+    if ! want s8; then stop_servers; continue; fi
     # S8 last, since it replaces the Plenary process: restart-plenary.sh stops it and starts a
     # new one (same environment, so the same database and address) and leaves its pid in the
     # pid file, for stop_servers.

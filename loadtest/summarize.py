@@ -125,6 +125,47 @@ def votes(runs):
     )
 
 
+def mixed(runs):
+    rows = [(name, runs.get((name, "plenary"), [])) for name in ("s6", "s7")]
+    if not any(reports for _, reports in rows):
+        return
+    print(
+        "| scenario | runs | healthy / slow | visible to all p50 / p99 ms | every delivery p50 / p99 ms "
+        "| vote ack p50 / p99 ms | vote in tallies p99 ms | server CPU ms per operation "
+        "| resumes (by snapshot) | lost / dup / lost votes / not seen by all |"
+    )
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    for name, reports in rows:
+        if not reports:
+            continue
+        p = lambda key, q: med([r[key][q] for r in reports])
+        print(
+            f"| {name.upper()} | {len(reports)} | {reports[0]['healthy']:,} / {reports[0]['slow']:,} "
+            f"| {p('visible_all_ms', 'p50'):,.0f} / {p('visible_all_ms', 'p99'):,.0f} "
+            f"| {p('delivery_ms', 'p50'):,.0f} / {p('delivery_ms', 'p99'):,.0f} "
+            f"| {p('vote_ack_ms', 'p50'):,.0f} / {p('vote_ack_ms', 'p99'):,.0f} "
+            f"| {p('vote_visible_ms', 'p99'):,.0f} "
+            f"| {med([r['server_cpu_ms_per_operation'] or 0 for r in reports]):.2f} "
+            f"| {sum(r['reconnects'] + r['server_closes'] for r in reports)} "
+            f"({sum(r['snapshot_resumes'] for r in reports)}) "
+            f"| {sum(r['lost'] for r in reports)} / {sum(r['duplicated'] for r in reports)} / "
+            f"{sum(r['lost_votes'] for r in reports)} / {sum(r['not_visible_to_all'] for r in reports)} |"
+        )
+    slow = runs.get(("s7", "plenary"), [])
+    if slow:
+        per = med([r["bytes_per_slow_participant"] for r in slow])
+        closed = med([r["slow_closed_by_server"] for r in slow])
+        kernel = med([r.get("kernel_tcp_bytes_per_slow_participant", 0) for r in slow])
+        queue = med([r.get("server_send_queue_bytes_per_slow_participant", 0) for r in slow])
+        print(
+            f"\nS7: server RSS growth per slow participant after the stall {per / 1024:.1f} KiB "
+            f"(median), server send queues {queue / 1024:.1f} KiB, all kernel TCP buffers "
+            f"{kernel / 1024:.1f} KiB; "
+            f"slow participants closed by the server by the end {closed:,.0f} "
+            f"of {slow[0]['slow']:,}."
+        )
+
+
 def restart(runs):
     reports = runs.get(("s8", "plenary"), [])
     if not reports:
@@ -157,17 +198,20 @@ def main():
     runs = load(Path(sys.argv[1]))
     if not runs:
         sys.exit(f"no reports in {sys.argv[1]}")
-    print("### S1, idle participants\n")
-    idle(runs)
-    print("\n### S4, broadcast rate ramp\n")
-    ramp(runs)
-    print("\n### S5, vote storm (Plenary)\n")
-    votes(runs)
-    print("\n### S2 and S3, join storm and fan-out (Plenary)\n")
-    fanout(runs)
-    print("\n### S8, restart under load (Plenary)\n")
-    restart(runs)
-
+    sections = [
+        ("S1, idle participants", idle, [("s1", s) for s in SERVERS]),
+        ("S4, broadcast rate ramp", ramp, [("s4", s) for s in SERVERS]),
+        ("S5, vote storm (Plenary)", votes, [("s5", "plenary")]),
+        ("S2 and S3, join storm and fan-out (Plenary)", fanout, [("s2s3", "plenary")]),
+        ("S6 and S7, mixed session and slow readers (Plenary)", mixed,
+         [("s6", "plenary"), ("s7", "plenary")]),
+        ("S8, restart under load (Plenary)", restart, [("s8", "plenary")]),
+    ]
+    for title, table, keys in sections:
+        if any(runs.get(key) for key in keys):
+            print(f"### {title}\n")
+            table(runs)
+            print()
 
 if __name__ == "__main__":
     main()

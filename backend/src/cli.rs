@@ -6,8 +6,9 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use anyhow::Context;
+use axum::serve::ListenerExt;
 use clap::{Parser, Subcommand};
-use tokio::net::TcpListener;
+use tokio::net::{TcpListener, TcpStream};
 
 use crate::config::Settings;
 use crate::domain::schedule::StaffRole;
@@ -160,7 +161,7 @@ impl Server {
         let (tx, rx) = tokio::sync::oneshot::channel::<()>();
         let live = self.state.live.clone();
         let serving = axum::serve(
-            self.listener,
+            self.listener.tap_io(limit_unsent),
             router.into_make_service_with_connect_info::<std::net::SocketAddr>(),
         )
         .with_graceful_shutdown(async move {
@@ -181,6 +182,23 @@ impl Server {
         self.state.db.pool.close().await;
         Ok(())
     }
+}
+
+/// Unsent bytes the kernel keeps for one connection before a write waits (`TCP_NOTSENT_LOWAT`).
+/// Without it the send queue of a reader that stopped reading grows to `tcp_wmem`'s maximum
+/// (4 MiB here) per socket; with it, what the server holds for a stalled websocket is this plus
+/// its 8 KiB write buffer and one frame, until the write times out. Data in flight (sent, not yet
+/// acknowledged) is not limited, so a long, fast path still fills its window.
+const UNSENT_BYTES: u32 = 16 * 1024;
+
+/// Called on every accepted connection.
+fn limit_unsent(stream: &mut TcpStream) {
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    if let Err(e) = socket2::SockRef::from(&*stream).set_tcp_notsent_lowat(UNSENT_BYTES) {
+        tracing::debug!(error = %e, "TCP_NOTSENT_LOWAT not set");
+    }
+    #[cfg(not(any(target_os = "linux", target_os = "android")))]
+    let _ = stream;
 }
 
 /// A listener on `addr` with address reuse and a backlog of 4096 (tokio's default of 1024 drops
@@ -236,4 +254,21 @@ pub async fn shutdown_signal() {
     let terminate = std::future::pending::<()>();
     tokio::select! { _ = ctrl_c => {}, _ = terminate => {} }
     tracing::info!("shutdown signal received; finishing in-flight requests");
+}
+
+#[cfg(test)]
+mod tests {
+    #[cfg(any(target_os = "linux", target_os = "android"))]
+    #[tokio::test]
+    async fn accepted_connections_keep_little_unsent_data() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = listener.local_addr().unwrap();
+        let _client = tokio::net::TcpStream::connect(address).await.unwrap();
+        let (mut accepted, _) = listener.accept().await.unwrap();
+        let sock = socket2::SockRef::from(&accepted);
+        assert_eq!(sock.tcp_notsent_lowat().unwrap(), 0, "unlimited before");
+        super::limit_unsent(&mut accepted);
+        let sock = socket2::SockRef::from(&accepted);
+        assert_eq!(sock.tcp_notsent_lowat().unwrap(), super::UNSENT_BYTES);
+    }
 }

@@ -149,9 +149,8 @@ fn worker_command(
                 .args(["--session", &c.session_id.to_string()])
                 // In the environment rather than the arguments, which `ps` shows.
                 .env("PLENARY_LOADTEST_COOKIE", &c.moderator_cookie);
-            if let Some(n) = c.join_concurrency {
-                command.args(["--join-concurrency", &n.to_string()]);
-            }
+            let n = c.join_concurrency.unwrap_or(0);
+            command.args(["--join-concurrency", &n.to_string()]);
         }
         Target::Reference { url, .. } => {
             command.args(["--target", "reference", "--reference-url", url]);

@@ -189,10 +189,11 @@ struct Common {
     /// connection i binds to address i mod k. Default: the OS chooses.
     #[arg(long, value_delimiter = ',')]
     source_addresses: Vec<std::net::IpAddr>,
-    /// At most this many HTTP joins in flight at once (Plenary). Default: all at once, or 256
-    /// with `idle --processes` above 1.
-    #[arg(long)]
-    join_concurrency: Option<usize>,
+    /// At most this many HTTP joins in flight at once (Plenary; 0: no limit). Each join in
+    /// flight may hold a pooled HTTP connection besides its socket, and with no limit a storm
+    /// of 10,000 can take the server past its 20,000 open files.
+    #[arg(long, default_value_t = 1000)]
+    join_concurrency: usize,
     /// Also write the report as JSON here.
     #[arg(long)]
     json: Option<std::path::PathBuf>,
@@ -211,7 +212,7 @@ impl Common {
             actions_per_second: 1,
             duration: Duration::from_secs(1),
             source_addresses: self.source_addresses.clone(),
-            join_concurrency: self.join_concurrency,
+            join_concurrency: (self.join_concurrency > 0).then_some(self.join_concurrency),
         })
     }
 
@@ -564,6 +565,18 @@ async fn main() -> anyhow::Result<()> {
                     report.slow_closed_by_server,
                     report.slow
                 );
+                println!(
+                    "slow: kernel TCP buffers {} MiB at the stall, {} MiB at most: {} bytes per slow participant",
+                    report.kernel_tcp_at_stall_bytes >> 20,
+                    report.kernel_tcp_max_bytes >> 20,
+                    report.kernel_tcp_bytes_per_slow_participant
+                );
+                println!(
+                    "slow: server send queues {} KiB at the stall, {} KiB at most: {} bytes per slow participant",
+                    report.server_send_queue_at_stall_bytes >> 10,
+                    report.server_send_queue_max_bytes >> 10,
+                    report.server_send_queue_bytes_per_slow_participant
+                );
             }
             common.write_json(&report)?;
             if report.lost > 0 || report.duplicated > 0 || report.lost_votes > 0 {
@@ -668,13 +681,7 @@ async fn main() -> anyhow::Result<()> {
             if common.server_pids.is_empty() {
                 bail!("--server-pid is needed to read the server's memory and CPU");
             }
-            let mut target = common.target()?;
-            if let Target::Plenary(c) = &mut target {
-                // Each join in flight may hold a pooled HTTP connection besides its socket.
-                if processes > 1 && c.join_concurrency.is_none() {
-                    c.join_concurrency = Some(256);
-                }
-            }
+            let target = common.target()?;
             let report = bounded(
                 duration,
                 common.participants,

@@ -27,7 +27,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 use futures_util::{SinkExt, StreamExt};
-use plenary::live::protocol::{ClientFrame, Command, ModerationMode, ServerFrame};
+use plenary::live::protocol::{ClientFrame, Command, ModerationMode, QuestionView, ServerFrame};
 use tokio::sync::{mpsc, watch};
 use tokio_tungstenite::tungstenite::Message;
 
@@ -101,6 +101,19 @@ pub struct MixedReport {
     pub rss_max_bytes: u64,
     /// (highest − at stall) / slow participants; 0 when the memory did not grow.
     pub bytes_per_slow_participant: u64,
+    /// S7: the kernel's TCP buffer memory (all sockets on the machine, from
+    /// `/proc/net/sockstat`) at the stall and at its highest after. What a slow reader has not
+    /// read waits here, in the server's send queue and the reader's receive queue, not in RSS.
+    pub kernel_tcp_at_stall_bytes: u64,
+    pub kernel_tcp_max_bytes: u64,
+    /// (highest − at stall) / slow participants.
+    pub kernel_tcp_bytes_per_slow_participant: u64,
+    /// S7: the server's own sockets' send queues (`/proc/net/tcp`), at the stall and at their
+    /// highest after, and the growth per slow participant. Slow participants shrink their
+    /// receive buffer to 32 KiB when they stop reading, as a phone's would be.
+    pub server_send_queue_at_stall_bytes: u64,
+    pub server_send_queue_max_bytes: u64,
+    pub server_send_queue_bytes_per_slow_participant: u64,
     /// S7: slow participants whose socket the server had closed by the end.
     pub slow_closed_by_server: u64,
 }
@@ -194,8 +207,12 @@ impl Participant {
             return;
         };
         if let Some(seq) = frame.seq() {
-            if matches!(frame, ServerFrame::Snapshot(_)) {
+            if let ServerFrame::Snapshot(snapshot) = &frame {
+                // A resume too far behind gets a snapshot: what it holds is seen now.
                 self.last = seq;
+                for question in snapshot.questions.iter().chain(&snapshot.mine) {
+                    self.first_sight(question, now);
+                }
                 return;
             }
             if seq <= self.last {
@@ -234,17 +251,7 @@ impl Participant {
                 self.seen.refusals.push(format!("{code:?}"));
             }
             ServerFrame::Question { question, .. } | ServerFrame::YourQuestion { question, .. } => {
-                if self.known.insert(question.question_id) {
-                    self.seen.questions.push((question.question_id, now));
-                }
-                if let Some(n) = question
-                    .label
-                    .strip_prefix('t')
-                    .and_then(|l| l.split_once('@'))
-                    .and_then(|(n, _)| n.parse::<u64>().ok())
-                {
-                    self.seen.changes.push((n, now));
-                }
+                self.first_sight(&question, now);
             }
             ServerFrame::Tallies { votes, .. } if self.observer => {
                 self.seen
@@ -252,6 +259,21 @@ impl Participant {
                     .extend(votes.iter().map(|t| (now, t.question_id, t.votes)));
             }
             _ => {}
+        }
+    }
+
+    /// Notes a question the first time it is seen, and a moderator change in its label.
+    fn first_sight(&mut self, question: &QuestionView, now: u64) {
+        if self.known.insert(question.question_id) {
+            self.seen.questions.push((question.question_id, now));
+        }
+        if let Some(n) = question
+            .label
+            .strip_prefix('t')
+            .and_then(|l| l.split_once('@'))
+            .and_then(|(n, _)| n.parse::<u64>().ok())
+        {
+            self.seen.changes.push((n, now));
         }
     }
 
@@ -356,6 +378,11 @@ impl Participant {
     /// S7: never read again until the run ends; then find out whether the server gave up on us.
     async fn stall(mut self, mut stop: watch::Receiver<bool>) -> Seen {
         self.seen.slow = true;
+        // A phone's receive window, not loopback's (which grows to 32 MiB and would hold
+        // everything the server sends): what the reader does not take then waits at the server.
+        if let tokio_tungstenite::MaybeTlsStream::Plain(tcp) = self.ws.get_ref() {
+            let _ = socket2::SockRef::from(tcp).set_recv_buffer_size(SLOW_RECEIVE_BUFFER);
+        }
         let _ = stop.changed().await;
         // Read what is left for at most 3 s: a close frame or the end of the stream means the
         // server dropped this participant.
@@ -398,6 +425,44 @@ async fn moderator(
     }
     let _ = ws.close(None).await;
     Ok(())
+}
+
+/// A slow participant's receive buffer (the kernel doubles it).
+const SLOW_RECEIVE_BUFFER: usize = 32 * 1024;
+
+/// Bytes waiting in the send queues of the server's sockets (local port `port`), from
+/// `/proc/net/tcp` and `/proc/net/tcp6`: sent and not yet acknowledged, or not yet sent.
+fn server_send_queue_bytes(port: u16) -> u64 {
+    let port = format!(":{port:04X}");
+    ["/proc/net/tcp", "/proc/net/tcp6"]
+        .iter()
+        .filter_map(|path| std::fs::read_to_string(path).ok())
+        .flat_map(|table| {
+            table
+                .lines()
+                .skip(1)
+                .filter_map(|line| {
+                    let mut fields = line.split_whitespace();
+                    let local = fields.nth(1)?;
+                    let queues = fields.nth(2)?;
+                    if !local.ends_with(&port) {
+                        return None;
+                    }
+                    u64::from_str_radix(queues.split(':').next()?, 16).ok()
+                })
+                .collect::<Vec<_>>()
+        })
+        .sum()
+}
+
+/// The kernel's TCP buffer memory in bytes: the `mem` pages of `/proc/net/sockstat`.
+fn kernel_tcp_bytes() -> Option<u64> {
+    let stat = std::fs::read_to_string("/proc/net/sockstat").ok()?;
+    let line = stat.lines().find(|l| l.starts_with("TCP:"))?;
+    let mut words = line.split_whitespace();
+    words.find(|w| *w == "mem")?;
+    let pages: u64 = words.next()?.parse().ok()?;
+    Some(pages * 4096)
 }
 
 /// How many of `per_second` events were due by `elapsed`: event i is due at i / per_second.
@@ -469,12 +534,24 @@ pub async fn mixed(config: MixedConfig) -> anyhow::Result<MixedReport> {
     }
 
     // Server memory, sampled through the run (S7 reads its growth after the stall).
+    let port = config
+        .base
+        .server
+        .rsplit(':')
+        .next()
+        .and_then(|p| p.trim_end_matches('/').parse::<u16>().ok())
+        .unwrap_or(80);
     let sampling = config.server_pid.map(|pid| {
         let stop = stopped.clone();
         tokio::spawn(async move {
             let mut samples = Vec::new();
             while !*stop.borrow() {
-                samples.push((Instant::now(), rss_bytes(pid).unwrap_or(0)));
+                samples.push((
+                    Instant::now(),
+                    rss_bytes(pid).unwrap_or(0),
+                    kernel_tcp_bytes().unwrap_or(0),
+                    server_send_queue_bytes(port),
+                ));
                 tokio::time::sleep(Duration::from_millis(250)).await;
             }
             samples
@@ -490,7 +567,7 @@ pub async fn mixed(config: MixedConfig) -> anyhow::Result<MixedReport> {
     let due_micros = |count: u64, per_second: f64| base + (count as f64 * 1e6 / per_second) as u64;
     let reconnects_per_second = healthy as f64 * config.reconnect_percent_per_minute / 100.0 / 60.0;
     let (mut asks, mut votes, mut changes, mut reconnects) = (0u64, 0u64, 0u64, 0u64);
-    let mut next_voter: HashMap<i64, usize> = HashMap::new();
+    let mut next_voter: HashMap<i64, (usize, usize)> = HashMap::new();
     let mut round = 0usize;
     let mut stalled = false;
     let mut last_progress = Instant::now();
@@ -522,12 +599,21 @@ pub async fn mixed(config: MixedConfig) -> anyhow::Result<MixedReport> {
             for _ in 0..open.len() {
                 let (question, asker) = open[round % open.len()];
                 round += 1;
-                let voter = next_voter.entry(question).or_insert(asker + 1);
-                if *voter % healthy == asker || *voter >= asker + healthy {
+                // Each question's voters start at their own place (so one participant is not
+                // asked to vote on every new question at once) and never include its asker.
+                let place = next_voter.len();
+                let (start, count) = next_voter
+                    .entry(question)
+                    .or_insert((asker + 1 + place * 7919, 0));
+                let mut who = (*start + *count) % healthy;
+                if who == asker {
+                    *count += 1;
+                    who = (*start + *count) % healthy;
+                }
+                if *count >= healthy - 1 {
                     continue;
                 }
-                let who = *voter % healthy;
-                *voter += 1;
+                *count += 1;
                 let _ = senders[who].send(Order::Vote {
                     client_id: format!("lt-{tag}-mxv{votes}"),
                     question_id: question,
@@ -611,16 +697,22 @@ pub async fn mixed(config: MixedConfig) -> anyhow::Result<MixedReport> {
     report.server_cpu_ms_per_operation =
         server_cpu_seconds.map(|cpu| 1000.0 * cpu / operations.max(1) as f64);
     if let Some(at) = stall_at {
-        let at_stall = samples.iter().rfind(|(t, _)| *t <= at).map_or(0, |s| s.1);
-        let max = samples
-            .iter()
-            .filter(|(t, _)| *t > at)
-            .map(|s| s.1)
-            .max()
-            .unwrap_or(0);
-        report.rss_at_stall_bytes = at_stall;
-        report.rss_max_bytes = max;
-        report.bytes_per_slow_participant = max.saturating_sub(at_stall) / slow.max(1) as u64;
+        let before = samples.iter().rfind(|(t, ..)| *t <= at);
+        let after = samples.iter().filter(|(t, ..)| *t > at);
+        let (rss_at, tcp_at, queue_at) = before.map_or((0, 0, 0), |s| (s.1, s.2, s.3));
+        let rss_max = after.clone().map(|s| s.1).max().unwrap_or(0);
+        let tcp_max = after.clone().map(|s| s.2).max().unwrap_or(0);
+        let queue_max = after.map(|s| s.3).max().unwrap_or(0);
+        let per = |max: u64, at: u64| max.saturating_sub(at) / slow.max(1) as u64;
+        report.rss_at_stall_bytes = rss_at;
+        report.rss_max_bytes = rss_max;
+        report.bytes_per_slow_participant = per(rss_max, rss_at);
+        report.kernel_tcp_at_stall_bytes = tcp_at;
+        report.kernel_tcp_max_bytes = tcp_max;
+        report.kernel_tcp_bytes_per_slow_participant = per(tcp_max, tcp_at);
+        report.server_send_queue_at_stall_bytes = queue_at;
+        report.server_send_queue_max_bytes = queue_max;
+        report.server_send_queue_bytes_per_slow_participant = per(queue_max, queue_at);
     } else {
         report.rss_max_bytes = samples.iter().map(|s| s.1).max().unwrap_or(0);
     }
@@ -662,16 +754,31 @@ fn summarise(
             _ => report.not_visible_to_all += 1,
         }
     }
-    // Moderator changes, the same way.
+    // Moderator changes, the same way. A label replaces the one before, so a participant that
+    // saw change m (live, or in a snapshot after a resume) has seen every change up to m.
     let mut last: HashMap<u64, (usize, u64)> = HashMap::new();
     for s in &healthy {
-        for &(n, at) in &s.changes {
-            if let Some(&due) = change_due.get(n as usize) {
-                deliveries.push(ms(due, at));
-                let entry = last.entry(n).or_default();
-                entry.0 += 1;
-                entry.1 = entry.1.max(at);
+        let mut arrivals: Vec<(u64, u64)> = s.changes.clone();
+        arrivals.sort_unstable();
+        let mut earliest = u64::MAX;
+        for n in (0..change_due.len() as u64).rev() {
+            while let Some(&(m, at)) = arrivals.last() {
+                if m < n {
+                    break;
+                }
+                earliest = earliest.min(at);
+                arrivals.pop();
             }
+            if earliest == u64::MAX {
+                continue;
+            }
+            let due = change_due[n as usize];
+            if s.changes.iter().any(|&(m, _)| m == n) {
+                deliveries.push(ms(due, earliest));
+            }
+            let entry = last.entry(n).or_default();
+            entry.0 += 1;
+            entry.1 = entry.1.max(earliest);
         }
     }
     let mut change_all = Vec::new();
