@@ -380,24 +380,41 @@ impl Participant {
         self.seen.slow = true;
         // A phone's receive window, not loopback's (which grows to 32 MiB and would hold
         // everything the server sends): what the reader does not take then waits at the server.
+        let mut local_port = None;
         if let tokio_tungstenite::MaybeTlsStream::Plain(tcp) = self.ws.get_ref() {
             let _ = socket2::SockRef::from(tcp).set_recv_buffer_size(SLOW_RECEIVE_BUFFER);
+            local_port = tcp.local_addr().ok().map(|a| a.port());
         }
         let _ = stop.changed().await;
-        // Read what is left for at most 3 s: a close frame or the end of the stream means the
-        // server dropped this participant.
-        let drained = tokio::time::timeout(Duration::from_secs(3), async {
-            loop {
-                match self.ws.next().await {
-                    Some(Ok(Message::Close(_))) | Some(Err(_)) | None => return true,
-                    Some(Ok(_)) => {}
-                }
-            }
-        })
-        .await;
-        self.seen.closed_by_server = drained.unwrap_or(false);
+        // Whether the server gave up on us, without reading: reading would take the data that
+        // waits and make room for more. The kernel knows: a connection the server closed is in
+        // CLOSE_WAIT on our side, or gone if it was reset.
+        self.seen.closed_by_server =
+            local_port.is_some_and(|port| !matches!(tcp_state(port), Some(TCP_ESTABLISHED)));
         self.seen
     }
+}
+
+/// `/proc/net/tcp`'s code for an established connection.
+const TCP_ESTABLISHED: u8 = 0x01;
+
+/// The state of this machine's TCP connection with local port `port` (IPv4 or IPv6), if any.
+fn tcp_state(port: u16) -> Option<u8> {
+    let port = format!(":{port:04X}");
+    ["/proc/net/tcp", "/proc/net/tcp6"]
+        .iter()
+        .filter_map(|path| std::fs::read_to_string(path).ok())
+        .find_map(|table| {
+            table.lines().skip(1).find_map(|line| {
+                let mut fields = line.split_whitespace();
+                let local = fields.nth(1)?;
+                let state = fields.nth(1)?;
+                if !local.ends_with(&port) {
+                    return None;
+                }
+                u8::from_str_radix(state, 16).ok()
+            })
+        })
 }
 
 /// The moderator: sends a label change carrying its due time whenever told, reads everything.
