@@ -21,7 +21,7 @@
 //! measured on the first `observers` participants, as in S5.
 
 use std::collections::{HashMap, HashSet};
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
@@ -166,7 +166,10 @@ struct Shared {
     questions: Mutex<Vec<(i64, usize)>>,
     answered: AtomicU64,
     reading: AtomicU64,
-    stop_reading: AtomicBool,
+    /// Each participant's highest sequence number, so the run can wait until all have caught up.
+    highest: Vec<AtomicI64>,
+    /// Moderator changes acknowledged.
+    changes_acked: AtomicU64,
 }
 
 /// Reconnects with `since`, retrying with a growing pause for up to 10 s.
@@ -210,6 +213,7 @@ impl Participant {
             if let ServerFrame::Snapshot(snapshot) = &frame {
                 // A resume too far behind gets a snapshot: what it holds is seen now.
                 self.last = seq;
+                self.shared.highest[self.index].store(seq, Ordering::Relaxed);
                 for question in snapshot.questions.iter().chain(&snapshot.mine) {
                     self.first_sight(question, now);
                 }
@@ -224,6 +228,7 @@ impl Participant {
                 self.seen.lost += (seq - self.last - 1) as u64;
             }
             self.last = seq;
+            self.shared.highest[self.index].store(seq, Ordering::Relaxed);
         }
         match frame {
             ServerFrame::Ack {
@@ -419,6 +424,7 @@ fn tcp_state(port: u16) -> Option<u8> {
 
 /// The moderator: sends a label change carrying its due time whenever told, reads everything.
 async fn moderator(
+    shared: Arc<Shared>,
     mut ws: Ws,
     question_id: i64,
     mut orders: mpsc::UnboundedReceiver<(u64, u64)>,
@@ -435,8 +441,14 @@ async fn moderator(
                 };
                 ws.send(Message::text(serde_json::to_string(&frame)?)).await?;
             },
-            message = ws.next() => if !matches!(message, Some(Ok(_))) {
-                bail!("the moderator's socket ended");
+            message = ws.next() => match message {
+                Some(Ok(Message::Text(text))) => {
+                    if let Ok(ServerFrame::Ack { .. }) = serde_json::from_str::<ServerFrame>(text.as_str()) {
+                        shared.changes_acked.fetch_add(1, Ordering::Relaxed);
+                    }
+                }
+                Some(Ok(_)) => {}
+                _ => bail!("the moderator's socket ended"),
             },
         }
     }
@@ -518,7 +530,10 @@ pub async fn mixed(config: MixedConfig) -> anyhow::Result<MixedReport> {
     if healthy < 2 {
         bail!("too few healthy participants");
     }
-    let shared = Arc::new(Shared::default());
+    let shared = Arc::new(Shared {
+        highest: (0..n).map(|_| AtomicI64::new(0)).collect(),
+        ..Shared::default()
+    });
     let (stop, stopped) = watch::channel(false);
     let mut senders = Vec::with_capacity(n);
     let mut tasks = Vec::with_capacity(n);
@@ -541,6 +556,7 @@ pub async fn mixed(config: MixedConfig) -> anyhow::Result<MixedReport> {
     }
     let (moderator_tx, moderator_rx) = mpsc::unbounded_channel();
     let moderator_task = tokio::spawn(moderator(
+        shared.clone(),
         moderator_ws,
         labelled,
         moderator_rx,
@@ -598,7 +614,6 @@ pub async fn mixed(config: MixedConfig) -> anyhow::Result<MixedReport> {
             }
             stalled = true;
             stall_at = Some(Instant::now());
-            shared.stop_reading.store(true, Ordering::Relaxed);
         }
         let q_rate = f64::from(config.questions_per_second);
         while asks < due_by(q_rate, elapsed) && (asks as usize) + 1 < healthy {
@@ -665,14 +680,29 @@ pub async fn mixed(config: MixedConfig) -> anyhow::Result<MixedReport> {
         }
         tokio::time::sleep(Duration::from_millis(2)).await;
     }
-    // Wait for every ask and vote to be answered (at most 15 s), then for the last deliveries.
+    // Wait for every ask, vote and change to be answered (at most 15 s); then read the
+    // database's state through a fresh moderator snapshot, and wait (at most 15 s more) until
+    // every healthy participant has caught up with its sequence number.
     let waiting = Instant::now();
-    while shared.answered.load(Ordering::Relaxed) < asks + votes
+    while (shared.answered.load(Ordering::Relaxed) < asks + votes
+        || shared.changes_acked.load(Ordering::Relaxed) < changes)
         && waiting.elapsed() < Duration::from_secs(15)
     {
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
-    tokio::time::sleep(Duration::from_secs(2)).await;
+    let mut fresh = crate::open(&config.base, &config.base.moderator_cookie).await?;
+    let ServerFrame::Snapshot(snapshot) = crate::next_frame(&mut fresh).await? else {
+        bail!("no snapshot for the moderator");
+    };
+    let _ = fresh.close(None).await;
+    let waiting = Instant::now();
+    while shared.highest[..healthy]
+        .iter()
+        .any(|h| h.load(Ordering::Relaxed) < snapshot.seq)
+        && waiting.elapsed() < Duration::from_secs(15)
+    {
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
     let duration_seconds = started.elapsed().as_secs_f64();
     let server_cpu_seconds = match (config.server_pid.and_then(cpu_seconds), cpu_before) {
         (Some(after), Some(before)) => Some(after - before),
@@ -688,13 +718,6 @@ pub async fn mixed(config: MixedConfig) -> anyhow::Result<MixedReport> {
         Some(s) => s.await?,
         None => Vec::new(),
     };
-
-    // The database's tallies, through a fresh moderator snapshot.
-    let mut fresh = crate::open(&config.base, &config.base.moderator_cookie).await?;
-    let ServerFrame::Snapshot(snapshot) = crate::next_frame(&mut fresh).await? else {
-        bail!("no snapshot for the moderator");
-    };
-    let _ = fresh.close(None).await;
     let final_votes: HashMap<i64, i64> = snapshot
         .questions
         .iter()

@@ -305,36 +305,17 @@ async fn participant(
         };
         let text = match message {
             Some(Ok(Message::Text(text))) => text,
-            Some(Ok(Message::Close(frame))) => {
-                let by_server = frame.as_ref().is_some_and(|f| {
-                    u16::from(f.code) == 1001 && f.reason.as_str().starts_with("resume:")
-                });
+            Some(Ok(m)) if !matches!(m, Message::Close(_)) => continue,
+            // A close or the end of the stream: the server's shutdown close is 1001 with
+            // `resume:<seq>`; anything else (a reset, another code) is counted apart.
+            end => {
+                let by_server = matches!(&end, Some(Ok(Message::Close(Some(f))))
+                    if u16::from(f.code) == 1001 && f.reason.as_str().starts_with("resume:"));
                 if by_server {
                     seen.closed_by_server = true;
                 } else {
                     seen.other_closes += 1;
                 }
-                match closed(
-                    index,
-                    &mut seen,
-                    &mut counted,
-                    &cookie,
-                    last,
-                    &config,
-                    &shared,
-                    &mut stop,
-                )
-                .await
-                {
-                    Some(new) => ws = new,
-                    None => break,
-                }
-                (first_after_reconnect, resuming) = (true, true);
-                continue;
-            }
-            Some(Ok(_)) => continue,
-            Some(Err(_)) | None => {
-                seen.other_closes += 1;
                 match closed(
                     index,
                     &mut seen,

@@ -4,35 +4,14 @@
 //! participant resumes, nothing is lost or repeated, and every change the moderator saw
 //! acknowledged reaches every participant.
 
+mod common;
+
 use std::sync::Arc;
 use std::time::Duration;
 
-use plenary::cli::Server;
-use plenary::config::Settings;
-use plenary::domain::schedule::StaffRole;
-use plenary::store::Db;
 use plenary_loadtest::Config;
 use plenary_loadtest::restart::{Restart, RestartConfig, restart};
-use serde_json::json;
-use tokio::sync::{Mutex, oneshot};
-use tokio::task::JoinHandle;
-
-/// A running in-process server: how to stop it, and its task.
-struct Running {
-    stop: oneshot::Sender<()>,
-    task: JoinHandle<anyhow::Result<()>>,
-}
-
-async fn start(settings: Settings) -> (Running, std::net::SocketAddr) {
-    let db = Db::connect(&settings.database.url, 8).await.unwrap();
-    let server = Server::build(settings, db).await.unwrap();
-    let address = server.local_addr().unwrap();
-    let (stop, stopped) = oneshot::channel::<()>();
-    let task = tokio::spawn(server.run(async move {
-        let _ = stopped.await;
-    }));
-    (Running { stop, task }, address)
-}
+use tokio::sync::Mutex;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_restart_under_load_loses_nothing_and_everyone_resumes() {
@@ -51,84 +30,15 @@ async fn participants_too_far_behind_resume_from_a_snapshot() {
 /// `live.replay_limit` set when given, and asserts that nothing was lost.
 async fn restart_once(participants: usize, replay_limit: Option<i64>) {
     let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}", dir.path().join("load.sqlite3").display());
-    let mut settings = Settings::load_with_env(None, Vec::<(String, String)>::new()).unwrap();
-    settings.server.bind = "127.0.0.1:0".into();
-    settings.server.shutdown_grace_seconds = 2;
-    settings.database.url = url.clone();
-    settings.database.data_dir = dir.path().join("data");
-    settings.demo.load_on_first_start = false;
-    // Every simulated participant comes from 127.0.0.1.
-    settings.limits.joins_per_minute_per_address = 1_000_000;
-    let db = Db::connect(&url, 8).await.unwrap();
-    plenary::auth::create_staff(
-        &db,
-        "org@example.org",
-        "Org",
-        StaffRole::Organizer,
-        "a long passphrase here",
-    )
-    .await
-    .unwrap();
-    let (_, token) = plenary::auth::login(&db, "org@example.org", "a long passphrase here", 1)
-        .await
-        .unwrap()
-        .unwrap();
-    let cookie = format!("{}={token}", plenary::auth::SESSION_COOKIE);
-    db.pool.close().await;
-    let (running, bound) = start(settings.clone()).await;
-    let address = format!("http://{bound}");
+    let mut settings = common::settings(dir.path());
+    let cookie = common::organizer_cookie(&settings).await;
+    let running = common::start(settings.clone()).await;
+    let bound = running.address;
+    let address = running.url();
     // The restarted server binds the same port.
     settings.server.bind = bound.to_string();
     let running = Arc::new(Mutex::new(Some(running)));
-
-    let http = reqwest::Client::new();
-    let post = |path: &str, body: serde_json::Value| {
-        http.post(format!("{address}{path}"))
-            .header("cookie", cookie.clone())
-            .json(&body)
-            .send()
-    };
-    post(
-        "/api/events",
-        json!({"slug": "igf-2025", "name": "IGF 2025", "kind": "annual_meeting",
-        "time_zone": "Europe/Oslo", "starts_on": "2025-06-23", "ends_on": "2025-06-27"}),
-    )
-    .await
-    .unwrap();
-    let venue: serde_json::Value = post("/api/venues", json!({"name": "Hall"}))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let room: serde_json::Value = post(
-        "/api/rooms",
-        json!({"venue_id": venue["venue_id"], "name": "R1", "capacity": 500, "layout": "theatre"}),
-    )
-    .await
-    .unwrap()
-    .json()
-    .await
-    .unwrap();
-    let kind: serde_json::Value = post("/api/session-types", json!({"code": "WS", "name": "Workshop", "label": "WS",
-        "numbered": true, "allowed_durations": [60], "webcast": true, "captions": true, "interpretation": false}))
-        .await.unwrap().json().await.unwrap();
-    let session: serde_json::Value = post(
-        "/api/events/igf-2025/sessions",
-        json!({"session_type_id": kind["session_type_id"],
-        "number": 1, "title": "Load", "room_id": room["room_id"],
-        "starts_at": "2025-06-24T07:00:00Z", "ends_at": "2025-06-24T08:00:00Z"}),
-    )
-    .await
-    .unwrap()
-    .json()
-    .await
-    .unwrap();
-    let session_id = session["session"]["session_id"]
-        .as_i64()
-        .expect("a session");
-    drop(http);
+    let session_id = common::live_session(&address, &cookie).await;
 
     // The restart: stop the server as SIGTERM does, wait for it to finish, and start a new one
     // on the same database and address.
@@ -139,12 +49,11 @@ async fn restart_once(participants: usize, replay_limit: Option<i64>) {
     }
     let action = Restart::callback(move || async move {
         let old = restart_slot.lock().await.take().expect("a running server");
-        let _ = old.stop.send(());
-        old.task.await??;
+        old.stop().await?;
         // A real process takes a moment to come back: clients meet a closed port meanwhile.
         tokio::time::sleep(Duration::from_millis(300)).await;
-        let (new, at) = start(restart_settings).await;
-        assert_eq!(at, bound, "the new server has the old address");
+        let new = common::start(restart_settings).await;
+        assert_eq!(new.address, bound, "the new server has the old address");
         *restart_slot.lock().await = Some(new);
         Ok(())
     });
@@ -206,6 +115,5 @@ async fn restart_once(participants: usize, replay_limit: Option<i64>) {
     assert!(report.moderator_reconnects >= 1, "{report:#?}");
 
     let last = running.lock().await.take().expect("the restarted server");
-    let _ = last.stop.send(());
-    let _ = tokio::time::timeout(Duration::from_secs(15), last.task).await;
+    let _ = tokio::time::timeout(Duration::from_secs(15), last.stop()).await;
 }

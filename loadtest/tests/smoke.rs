@@ -2,95 +2,21 @@
 //! it asserts correctness (every change reaches every participant once, in order), never
 //! timings.
 
+mod common;
+
 use std::time::Duration;
 
-use plenary::cli::Server;
-use plenary::config::Settings;
-use plenary::domain::schedule::StaffRole;
-use plenary::store::Db;
 use plenary_loadtest::broadcast::{RampConfig, RampReport, Target, ramp};
 use plenary_loadtest::{Config, fan_out};
-use serde_json::json;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_small_fan_out_loses_and_duplicates_nothing() {
     let dir = tempfile::tempdir().unwrap();
-    let url = format!("sqlite://{}", dir.path().join("load.sqlite3").display());
-    let mut settings = Settings::load_with_env(None, Vec::<(String, String)>::new()).unwrap();
-    settings.server.bind = "127.0.0.1:0".into();
-    settings.database.url = url.clone();
-    settings.database.data_dir = dir.path().join("data");
-    settings.demo.load_on_first_start = false;
-    // Every simulated participant comes from 127.0.0.1.
-    settings.limits.joins_per_minute_per_address = 1_000_000;
-    let db = Db::connect(&url, 8).await.unwrap();
-    plenary::auth::create_staff(
-        &db,
-        "org@example.org",
-        "Org",
-        StaffRole::Organizer,
-        "a long passphrase here",
-    )
-    .await
-    .unwrap();
-    let (_, token) = plenary::auth::login(&db, "org@example.org", "a long passphrase here", 1)
-        .await
-        .unwrap()
-        .unwrap();
-    let cookie = format!("{}={token}", plenary::auth::SESSION_COOKIE);
-    let server = Server::build(settings, db).await.unwrap();
-    let address = format!("http://{}", server.local_addr().unwrap());
-    let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
-    let running = tokio::spawn(server.run(async move {
-        let _ = stopped.await;
-    }));
-
-    let http = reqwest::Client::new();
-    let post = |path: &str, body: serde_json::Value| {
-        http.post(format!("{address}{path}"))
-            .header("cookie", cookie.clone())
-            .json(&body)
-            .send()
-    };
-    post(
-        "/api/events",
-        json!({"slug": "igf-2025", "name": "IGF 2025", "kind": "annual_meeting",
-        "time_zone": "Europe/Oslo", "starts_on": "2025-06-23", "ends_on": "2025-06-27"}),
-    )
-    .await
-    .unwrap();
-    let venue: serde_json::Value = post("/api/venues", json!({"name": "Hall"}))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let room: serde_json::Value = post(
-        "/api/rooms",
-        json!({"venue_id": venue["venue_id"], "name": "R1", "capacity": 500, "layout": "theatre"}),
-    )
-    .await
-    .unwrap()
-    .json()
-    .await
-    .unwrap();
-    let kind: serde_json::Value = post("/api/session-types", json!({"code": "WS", "name": "Workshop", "label": "WS",
-        "numbered": true, "allowed_durations": [60], "webcast": true, "captions": true, "interpretation": false}))
-        .await.unwrap().json().await.unwrap();
-    let session: serde_json::Value = post(
-        "/api/events/igf-2025/sessions",
-        json!({"session_type_id": kind["session_type_id"],
-        "number": 1, "title": "Load", "room_id": room["room_id"],
-        "starts_at": "2025-06-24T07:00:00Z", "ends_at": "2025-06-24T08:00:00Z"}),
-    )
-    .await
-    .unwrap()
-    .json()
-    .await
-    .unwrap();
-    let session_id = session["session"]["session_id"]
-        .as_i64()
-        .expect("a session");
+    let settings = common::settings(dir.path());
+    let cookie = common::organizer_cookie(&settings).await;
+    let running = common::start(settings).await;
+    let address = running.url();
+    let session_id = common::live_session(&address, &cookie).await;
 
     let report = fan_out(Config {
         server: address.clone(),
@@ -250,8 +176,7 @@ async fn a_small_fan_out_loses_and_duplicates_nothing() {
         mixed.votes_acked * 5,
         "each observer saw each vote in its tallies: {mixed:?}"
     );
-    let _ = stop.send(());
-    let _ = tokio::time::timeout(Duration::from_secs(15), running).await;
+    let _ = tokio::time::timeout(Duration::from_secs(15), running.stop()).await;
 }
 
 fn assert_every_message_reached_everyone(report: &RampReport, receivers: u64) {
