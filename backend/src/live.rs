@@ -23,5 +23,7 @@ pub mod reports;
 pub mod socket;
 /// Applying commands in the write transaction; snapshots and replays.
 pub mod store;
+/// The websocket handshake, and writing frames before tungstenite takes the connection.
+pub mod upgrade;
 
 pub use hub::Live;

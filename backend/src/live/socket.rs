@@ -1,14 +1,14 @@
 //! One websocket per client: the handshake (Origin allowlist, who is connecting, small buffers),
-//! then one task that reads commands, writes acknowledgements and the session's changes, and
-//! pings. Everything it writes in one wake-up is fed to the socket and flushed once.
+//! then one task that writes the snapshot or replay straight to the connection (`upgrade.rs` says
+//! why), then reads commands, writes acknowledgements and the session's changes, and pings.
+//! Everything it writes in one wake-up is fed to the socket and flushed once.
 
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::extract::ws::{CloseFrame, Message, Utf8Bytes, WebSocket, WebSocketUpgrade};
 use axum::extract::{Path, Query, State};
 use axum::http::{HeaderMap, header};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use axum_extra::extract::CookieJar;
 use futures_util::SinkExt;
 use futures_util::stream::{FuturesUnordered, StreamExt};
@@ -16,11 +16,15 @@ use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
 use serde::Deserialize;
 use tokio::sync::broadcast::error::RecvError;
 use tokio::time::Instant;
+use tokio_tungstenite::WebSocketStream;
+use tokio_tungstenite::tungstenite::protocol::{CloseFrame, Role, WebSocketConfig};
+use tokio_tungstenite::tungstenite::{self, Message, Utf8Bytes};
 
 use super::hub::{Hub, Outgoing, Reply};
 use super::participants::{ensure_live_session, participant_cookie_name, participant_for_token};
 use super::protocol::{ClientFrame, ErrorCode, ServerFrame, close};
 use super::store::{self, Actor, Audience};
+use super::upgrade::{RawSocket, SocketUpgrade, close_frame, text_frame, write_frames};
 use crate::auth::MaybeStaff;
 use crate::http::AppState;
 use crate::http::error::AppError;
@@ -31,10 +35,11 @@ use crate::http::ratelimit::{ClientAddress, RateLimits};
 /// 1 KiB: a longer question grows the buffer for as long as it takes to read it.
 const READ_BUFFER: usize = 1024;
 const WRITE_BUFFER: usize = 8 * 1024;
-/// The largest frame the write buffer takes: a busy session's snapshot (about 190 bytes a
-/// question) must fit. This is not what bounds a slow reader: once a write would block, the
-/// socket accepts no further frame until the buffer is flushed (and gives up after
-/// [`WRITE_TIMEOUT`]), so a stalled socket holds at most the write buffer's 8 KiB and a frame.
+/// The most the write buffer takes. The snapshot and replays do not pass through it (they are
+/// written before it exists), so this only has to fit a wake-up's frames. It is not what bounds a
+/// slow reader: once a write would block, the socket accepts no further frame until the buffer is
+/// flushed (and gives up after [`WRITE_TIMEOUT`]), so a stalled socket holds at most the write
+/// buffer's 8 KiB and a frame.
 const MAX_WRITE_BUFFER: usize = 4 * 1024 * 1024;
 /// The largest message the websocket layer reads at all.
 const TRANSPORT_MAX_MESSAGE: usize = 64 * 1024;
@@ -44,6 +49,8 @@ const MAX_IN_FLIGHT: usize = 32;
 const MAX_FRAMES_PER_FLUSH: usize = 256;
 /// A socket whose peer does not take a flush within this time is dropped.
 const WRITE_TIMEOUT: Duration = Duration::from_secs(10);
+/// How long a close frame may take to go out.
+const CLOSE_TIMEOUT: Duration = Duration::from_secs(2);
 
 /// Query parameters of the websocket path.
 #[derive(Debug, Deserialize)]
@@ -75,7 +82,7 @@ pub async fn live_socket(
     address: ClientAddress,
     jar: CookieJar,
     MaybeStaff(staff): MaybeStaff,
-    upgrade: WebSocketUpgrade,
+    upgrade: SocketUpgrade,
 ) -> Result<Response, AppError> {
     if !origin_allowed(&state, &headers) {
         tracing::warn!(session_id, "websocket from a foreign origin refused");
@@ -130,16 +137,18 @@ pub async fn live_socket(
         }
     }
     let hub = state.live.hub(session_id).await?;
-    Ok(upgrade
+    Ok(upgrade.on_upgrade(move |io| run(io, state, hub, connection, query.since)))
+}
+
+fn socket_config() -> WebSocketConfig {
+    WebSocketConfig::default()
         .read_buffer_size(READ_BUFFER)
         .write_buffer_size(WRITE_BUFFER)
         .max_write_buffer_size(MAX_WRITE_BUFFER)
         // The transport refuses anything above this outright; messages between the configured
         // limit and this are read whole and answered with a 1009 close the client can see.
-        .max_message_size(TRANSPORT_MAX_MESSAGE)
-        .max_frame_size(TRANSPORT_MAX_MESSAGE)
-        .on_upgrade(move |socket| run(socket, state, hub, connection, query.since))
-        .into_response())
+        .max_message_size(Some(TRANSPORT_MAX_MESSAGE))
+        .max_frame_size(Some(TRANSPORT_MAX_MESSAGE))
 }
 
 /// Exact-match Origin check: the public URL or one listed in `live.allowed_origins`. Clients that
@@ -220,38 +229,54 @@ type InFlight =
     FuturesUnordered<std::pin::Pin<Box<dyn std::future::Future<Output = (String, Reply)> + Send>>>;
 
 struct Socket {
-    sink: futures_util::stream::SplitSink<WebSocket, Message>,
+    sink: futures_util::stream::SplitSink<WebSocketStream<RawSocket>, Message>,
     /// The highest sequence number sent on this socket.
     last_seq: i64,
+    session_id: i64,
 }
 
 impl Socket {
     /// Queues a frame. Feeding may have to write (when the buffer is full); a peer that does not
     /// read for [`WRITE_TIMEOUT`] is given up on, so a stalled socket cannot pin its task.
     async fn feed(&mut self, text: Utf8Bytes) -> Result<(), ()> {
-        match tokio::time::timeout(WRITE_TIMEOUT, self.sink.feed(Message::Text(text))).await {
-            Ok(Ok(())) => Ok(()),
-            _ => Err(()),
-        }
+        let written =
+            tokio::time::timeout(WRITE_TIMEOUT, self.sink.feed(Message::Text(text))).await;
+        self.written(written)
     }
 
     async fn flush(&mut self) -> Result<(), ()> {
-        match tokio::time::timeout(WRITE_TIMEOUT, self.sink.flush()).await {
+        let written = tokio::time::timeout(WRITE_TIMEOUT, self.sink.flush()).await;
+        self.written(written)
+    }
+
+    /// A write's outcome; a peer that stopped reading is worth a line in the log, since it is
+    /// the server that ends the connection.
+    fn written(
+        &self,
+        outcome: Result<Result<(), tungstenite::Error>, tokio::time::error::Elapsed>,
+    ) -> Result<(), ()> {
+        match outcome {
             Ok(Ok(())) => Ok(()),
-            _ => Err(()),
+            Ok(Err(_)) => Err(()),
+            Err(_) => {
+                tracing::info!(
+                    session_id = self.session_id,
+                    seq = self.last_seq,
+                    "closing a socket whose peer took nothing for {} s",
+                    WRITE_TIMEOUT.as_secs()
+                );
+                Err(())
+            }
         }
     }
 
     async fn close(&mut self, code: u16, reason: String) {
         let frame = CloseFrame {
-            code,
+            code: code.into(),
             reason: Utf8Bytes::from(reason),
         };
-        let _ = tokio::time::timeout(
-            Duration::from_secs(2),
-            self.sink.send(Message::Close(Some(frame))),
-        )
-        .await;
+        let _ =
+            tokio::time::timeout(CLOSE_TIMEOUT, self.sink.send(Message::Close(Some(frame)))).await;
     }
 
     /// Feeds a change if this socket has not had it yet.
@@ -271,21 +296,29 @@ impl Socket {
     }
 }
 
-async fn run(ws: WebSocket, state: AppState, hub: Arc<Hub>, conn: Connection, since: Option<i64>) {
-    let (sink, mut stream) = ws.split();
-    let mut socket = Socket { sink, last_seq: 0 };
+async fn run(
+    mut io: RawSocket,
+    state: AppState,
+    hub: Arc<Hub>,
+    conn: Connection,
+    since: Option<i64>,
+) {
     // Subscribe before reading, so every change committed after the read arrives on the ring.
     let mut ring = hub.subscribe();
     let _presence =
         matches!(conn.audience, Audience::Participant(_)).then(|| hub.participant_connected());
     // Boxed: the snapshot's database futures are large, and inline they would make every
     // socket's task that much bigger for as long as it lives.
-    if Box::pin(start(&state, &hub, &conn, since, &mut socket))
-        .await
-        .is_err()
-    {
+    let Ok(last_seq) = Box::pin(start(&state, &hub, &conn, since, &mut io)).await else {
         return;
-    }
+    };
+    let ws = WebSocketStream::from_raw_socket(io, Role::Server, Some(socket_config())).await;
+    let (sink, mut stream) = ws.split();
+    let mut socket = Socket {
+        sink,
+        last_seq,
+        session_id: hub.session_id,
+    };
     let settings = &state.live.settings;
     let votes_per_second =
         std::num::NonZeroU32::new(settings.votes_per_second).unwrap_or(std::num::NonZeroU32::MIN);
@@ -306,8 +339,7 @@ async fn run(ws: WebSocket, state: AppState, hub: Arc<Hub>, conn: Connection, si
                     Some(Ok(m)) => m,
                     Some(Err(e)) => {
                         // Oversized frames and protocol violations end up here.
-                        let text = e.to_string();
-                        let (code, reason) = if text.contains("too long") || text.contains("Space limit") || text.contains("size") {
+                        let (code, reason) = if matches!(e, tungstenite::Error::Capacity(_)) {
                             (1009, "message too big")
                         } else {
                             (1002, "protocol error")
@@ -334,7 +366,7 @@ async fn run(ws: WebSocket, state: AppState, hub: Arc<Hub>, conn: Connection, si
                         break;
                     }
                     Message::Close(_) => break,
-                    Message::Ping(_) | Message::Pong(_) => continue,
+                    Message::Ping(_) | Message::Pong(_) | Message::Frame(_) => continue,
                 };
                 let reply = match parse_frame(text.as_str()) {
                     Err(error) => Some(error),
@@ -444,18 +476,24 @@ async fn run(ws: WebSocket, state: AppState, hub: Arc<Hub>, conn: Connection, si
 
 /// Closes a socket that fell behind the ring, telling it where to resume.
 async fn fell_behind(socket: &mut Socket) {
+    tracing::info!(
+        session_id = socket.session_id,
+        seq = socket.last_seq,
+        "closing a socket that fell a whole ring behind; it resumes with since"
+    );
     let reason = format!("resume:{}", socket.last_seq);
     socket.close(close::FELL_BEHIND, reason).await;
 }
 
-/// Sends the snapshot, or the missed changes after `since`.
+/// Writes the snapshot, or the changes missed since `since`, straight to the connection, and
+/// returns the last sequence number they cover.
 async fn start(
     state: &AppState,
     hub: &Hub,
     conn: &Connection,
     since: Option<i64>,
-    socket: &mut Socket,
-) -> Result<(), ()> {
+    io: &mut RawSocket,
+) -> Result<i64, ()> {
     let settings = &state.live.settings;
     if let Some(since) = since {
         match store::replay(
@@ -468,20 +506,21 @@ async fn start(
         .await
         {
             Ok(Some((last_seq, frames))) => {
-                for frame in frames {
-                    socket.feed(Utf8Bytes::from(frame)).await.map_err(|_| ())?;
-                }
-                socket.last_seq = last_seq;
                 let presence = ServerFrame::Presence {
                     participants: hub.participants_connected(),
                 };
-                socket.feed(frame_text(&presence)).await.map_err(|_| ())?;
-                return socket.flush().await;
+                let frames = frames
+                    .into_iter()
+                    .map(text_frame)
+                    .chain([text_frame(frame_text(&presence))]);
+                write_frames(io, frames, WRITE_TIMEOUT).await?;
+                return Ok(last_seq);
             }
             Ok(None) => {}
             Err(e) => {
                 tracing::error!(session_id = hub.session_id, error = %e, "live replay failed");
-                socket.close(1011, "try again".into()).await;
+                let _ =
+                    write_frames(io, [close_frame(1011, "try again".into())], CLOSE_TIMEOUT).await;
                 return Err(());
             }
         }
@@ -497,16 +536,14 @@ async fn start(
     .await;
     match snapshot {
         Ok(snapshot) => {
-            socket.last_seq = snapshot.seq;
-            socket
-                .feed(frame_text(&ServerFrame::Snapshot(Box::new(snapshot))))
-                .await
-                .map_err(|_| ())?;
-            socket.flush().await
+            let seq = snapshot.seq;
+            let frame = text_frame(frame_text(&ServerFrame::Snapshot(Box::new(snapshot))));
+            write_frames(io, [frame], WRITE_TIMEOUT).await?;
+            Ok(seq)
         }
         Err(e) => {
             tracing::error!(session_id = hub.session_id, error = %e, "live snapshot failed");
-            socket.close(1011, "try again".into()).await;
+            let _ = write_frames(io, [close_frame(1011, "try again".into())], CLOSE_TIMEOUT).await;
             Err(())
         }
     }

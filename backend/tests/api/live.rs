@@ -1106,3 +1106,50 @@ async fn a_snapshot_larger_than_64_kib_arrives_whole() {
     let bytes = serde_json::to_string(snapshot).unwrap().len();
     assert!(bytes > 70_000, "the snapshot is only {bytes} bytes");
 }
+
+/// The socket address answers anything that is not a websocket handshake with a status and a
+/// sentence saying what is missing, and opens nothing.
+#[tokio::test]
+async fn the_socket_address_refuses_what_is_not_a_websocket_handshake() {
+    let Some(app) = TestApp::spawn(crate::helpers::Backend::Sqlite).await else {
+        return;
+    };
+    let org = app.organizer().await;
+    let session_id = app.live_session(&org).await;
+    let url = format!("{}/live/sessions/{session_id}/socket", app.address);
+    let http = reqwest::Client::new();
+    let handshake = |version: &'static str| {
+        http.get(&url)
+            .header("connection", "keep-alive, Upgrade")
+            .header("upgrade", "websocket")
+            .header("sec-websocket-version", version)
+    };
+
+    let plain = http.get(&url).send().await.unwrap();
+    assert_eq!(plain.status(), 426);
+    assert!(plain.text().await.unwrap().contains("Upgrade: websocket"));
+
+    let old = handshake("8")
+        .header("sec-websocket-key", "dGhlIHNhbXBsZSBub25jZQ==")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(old.status(), 426);
+    assert_eq!(old.headers()["sec-websocket-version"], "13");
+
+    let keyless = handshake("13").send().await.unwrap();
+    assert_eq!(keyless.status(), 400);
+    assert!(keyless.text().await.unwrap().contains("Sec-WebSocket-Key"));
+
+    // The same request with a key is a handshake, answered with the key's RFC 6455 signature.
+    let accepted = handshake("13")
+        .header("sec-websocket-key", "dGhlIHNhbXBsZSBub25jZQ==")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(accepted.status(), 101);
+    assert_eq!(
+        accepted.headers()["sec-websocket-accept"],
+        "s3pPLMBiTxaQ9kYGzzhZRbK+xOo="
+    );
+}
