@@ -385,17 +385,23 @@ impl Participant {
         self.seen.slow = true;
         // A phone's receive window, not loopback's (which grows to 32 MiB and would hold
         // everything the server sends): what the reader does not take then waits at the server.
-        let mut local_port = None;
+        let mut ports = None;
         if let tokio_tungstenite::MaybeTlsStream::Plain(tcp) = self.ws.get_ref() {
             let _ = socket2::SockRef::from(tcp).set_recv_buffer_size(SLOW_RECEIVE_BUFFER);
-            local_port = tcp.local_addr().ok().map(|a| a.port());
+            ports = tcp
+                .local_addr()
+                .ok()
+                .zip(tcp.peer_addr().ok())
+                .map(|(local, peer)| (peer.port(), local.port()));
         }
         let _ = stop.changed().await;
         // Whether the server gave up on us, without reading: reading would take the data that
-        // waits and make room for more. The kernel knows: a connection the server closed is in
-        // CLOSE_WAIT on our side, or gone if it was reset.
-        self.seen.closed_by_server =
-            local_port.is_some_and(|port| !matches!(tcp_state(port), Some(TCP_ESTABLISHED)));
+        // waits and make room for more. Our side cannot tell: the server's FIN waits behind the
+        // data we never read, so our end stays ESTABLISHED. The server's end of a connection it
+        // closed is in FIN_WAIT1 (or gone, if it was reset): the kernel's table tells.
+        self.seen.closed_by_server = ports.is_some_and(|(server, client)| {
+            !matches!(tcp_state(server, client), Some(TCP_ESTABLISHED))
+        });
         self.seen
     }
 }
@@ -403,18 +409,18 @@ impl Participant {
 /// `/proc/net/tcp`'s code for an established connection.
 const TCP_ESTABLISHED: u8 = 0x01;
 
-/// The state of this machine's TCP connection with local port `port` (IPv4 or IPv6), if any.
-fn tcp_state(port: u16) -> Option<u8> {
-    let port = format!(":{port:04X}");
+/// The state of this machine's end of the TCP connection from local port `local` to remote
+/// port `remote` (IPv4 or IPv6), if it is in the kernel's table.
+fn tcp_state(local: u16, remote: u16) -> Option<u8> {
+    let (local, remote) = (format!(":{local:04X}"), format!(":{remote:04X}"));
     ["/proc/net/tcp", "/proc/net/tcp6"]
         .iter()
         .filter_map(|path| std::fs::read_to_string(path).ok())
         .find_map(|table| {
             table.lines().skip(1).find_map(|line| {
-                let mut fields = line.split_whitespace();
-                let local = fields.nth(1)?;
-                let state = fields.nth(1)?;
-                if !local.ends_with(&port) {
+                let mut fields = line.split_whitespace().skip(1);
+                let (here, there, state) = (fields.next()?, fields.next()?, fields.next()?);
+                if !here.ends_with(&local) || !there.ends_with(&remote) {
                     return None;
                 }
                 u8::from_str_radix(state, 16).ok()
