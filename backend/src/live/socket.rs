@@ -11,6 +11,7 @@ use axum::http::{HeaderMap, header};
 use axum::response::Response;
 use axum_extra::extract::CookieJar;
 use futures_util::SinkExt;
+use futures_util::future::BoxFuture;
 use futures_util::stream::{FuturesUnordered, StreamExt};
 use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
 use serde::Deserialize;
@@ -270,13 +271,17 @@ impl Socket {
         }
     }
 
-    async fn close(&mut self, code: u16, reason: String) {
+    /// Sends a close frame. Boxed, like the socket task's other rare awaits: whatever a task
+    /// awaits inline is part of its size for as long as the socket lives.
+    fn close(&mut self, code: u16, reason: String) -> BoxFuture<'_, ()> {
         let frame = CloseFrame {
             code: code.into(),
             reason: Utf8Bytes::from(reason),
         };
-        let _ =
-            tokio::time::timeout(CLOSE_TIMEOUT, self.sink.send(Message::Close(Some(frame)))).await;
+        Box::pin(async move {
+            let close = self.sink.send(Message::Close(Some(frame)));
+            let _ = tokio::time::timeout(CLOSE_TIMEOUT, close).await;
+        })
     }
 
     /// Feeds a change if this socket has not had it yet.
@@ -312,7 +317,12 @@ async fn run(
     let Ok(last_seq) = Box::pin(start(&state, &hub, &conn, since, &mut io)).await else {
         return;
     };
-    let ws = WebSocketStream::from_raw_socket(io, Role::Server, Some(socket_config())).await;
+    let ws = Box::pin(WebSocketStream::from_raw_socket(
+        io,
+        Role::Server,
+        Some(socket_config()),
+    ))
+    .await;
     let (sink, mut stream) = ws.split();
     let mut socket = Socket {
         sink,
@@ -354,9 +364,9 @@ async fn run(
                     Message::Text(text) if text.len() > state.live.settings.max_message_bytes => {
                         socket.close(1009, "message too big".into()).await;
                         // Read on until the client answers the close, so it gets to see it.
-                        let _ = tokio::time::timeout(Duration::from_secs(2), async {
+                        let _ = Box::pin(tokio::time::timeout(CLOSE_TIMEOUT, async {
                             while let Some(Ok(_)) = stream.next().await {}
-                        })
+                        }))
                         .await;
                         break;
                     }
@@ -374,7 +384,7 @@ async fn run(
                         Err(error) => Some(error),
                         Ok(actor) => {
                             let client_id = frame.client_id.clone();
-                            let rx = hub.submit(actor, frame).await;
+                            let rx = Box::pin(hub.submit(actor, frame)).await;
                             in_flight.push(Box::pin(async move {
                                 let reply = rx.await.unwrap_or_else(|_| Err(store::Refusal {
                                     code: ErrorCode::Unavailable,
@@ -445,12 +455,12 @@ async fn run(
                             break;
                         }
                         if lagged {
-                            fell_behind(&mut socket).await;
+                            Box::pin(fell_behind(&mut socket)).await;
                             break;
                         }
                     }
                     Err(RecvError::Lagged(_)) => {
-                        fell_behind(&mut socket).await;
+                        Box::pin(fell_behind(&mut socket)).await;
                         break;
                     }
                     Err(RecvError::Closed) => break,
@@ -462,7 +472,7 @@ async fn run(
                     break;
                 }
                 let ping = socket.sink.send(Message::Ping(Default::default()));
-                if !matches!(tokio::time::timeout(WRITE_TIMEOUT, ping).await, Ok(Ok(()))) {
+                if !matches!(Box::pin(tokio::time::timeout(WRITE_TIMEOUT, ping)).await, Ok(Ok(()))) {
                     break;
                 }
             }
