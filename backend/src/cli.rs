@@ -46,6 +46,12 @@ pub enum Command {
 
 /// Parses the command line and runs it; errors are printed once, with their causes.
 pub fn main() -> ExitCode {
+    main_with(None)
+}
+
+/// [`main`], with the platform's way of giving freed heap memory back to the operating system,
+/// which the server calls after each wave of connections (`memory.rs`).
+pub fn main_with(release_memory: Option<fn()>) -> ExitCode {
     let cli = Cli::parse();
     let settings = match Settings::load(cli.config.as_deref()) {
         Ok(s) => s,
@@ -65,7 +71,12 @@ pub fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(run(cli.command.unwrap_or(Command::Serve), settings)) {
+    let command = cli.command.unwrap_or(Command::Serve);
+    if let (Command::Serve, Some(release)) = (&command, release_memory) {
+        let _runtime = runtime.enter();
+        crate::memory::spawn_release_after_churn(release);
+    }
+    match runtime.block_on(run(command, settings)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("plenary: {e:#}");

@@ -23,6 +23,8 @@ pub mod i18n;
 pub mod live;
 /// Inter-sessional meetings: recurring series, moved and cancelled occurrences.
 pub mod meetings;
+/// Giving freed heap memory back to the OS after waves of connections.
+pub mod memory;
 /// Server-rendered pages (askama templates, embedded static files), organizer forms, staff sign-in.
 pub mod pages;
 /// The programme: events, rooms, session types, people, sessions, conflict checks.

@@ -109,7 +109,11 @@ impl SocketUpgrade {
         let on_upgrade = self.on_upgrade;
         tokio::spawn(async move {
             match on_upgrade.await {
-                Ok(upgraded) => task(TokioIo::new(upgraded)).await,
+                Ok(upgraded) => {
+                    crate::memory::note_churn();
+                    task(TokioIo::new(upgraded)).await;
+                    crate::memory::note_churn();
+                }
                 Err(e) => tracing::debug!(error = %e, "a websocket upgrade did not complete"),
             }
         });
