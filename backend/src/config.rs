@@ -87,6 +87,9 @@ pub struct LiveSettings {
     pub replay_limit: i64,
     pub ping_seconds: u64,
     pub tally_interval_ms: u64,
+    /// Tally frames one session may send per second, counted per socket: a larger audience gets
+    /// its tallies less often (up to once a second).
+    pub tally_frames_per_second: u64,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -224,6 +227,7 @@ impl Settings {
             ("live.queue_capacity", live.queue_capacity as u64),
             ("live.ping_seconds", live.ping_seconds),
             ("live.tally_interval_ms", live.tally_interval_ms),
+            ("live.tally_frames_per_second", live.tally_frames_per_second),
             (
                 "limits.joins_per_minute_per_address",
                 self.limits.joins_per_minute_per_address as u64,

@@ -4,8 +4,9 @@
 //!
 //! The writer is the only sender on the ring, so sockets see changes in sequence order. Each frame
 //! is serialised once and its bytes shared by every socket. Vote tallies are held back and sent at
-//! most every `tally_interval_ms`, latest counts winning; any other change first flushes the held
-//! tallies so the order stays intact.
+//! most every `tally_interval_ms` (less often for a large audience: `tally_frames_per_second`),
+//! latest counts winning; any other change first flushes the held tallies so the order stays
+//! intact.
 
 use std::collections::HashMap;
 use std::num::NonZeroU32;
@@ -29,6 +30,8 @@ const NOT_POISONED: &str = "the hub map is never poisoned: no code panics while 
 
 /// The most commands committed in one transaction.
 const MAX_BATCH: usize = 256;
+/// Tallies go out at least this often, however large the audience.
+const MAX_TALLY_INTERVAL: Duration = Duration::from_secs(1);
 /// Caption lines one staff member may send per minute, and in a burst.
 const CAPTIONS_PER_MINUTE: NonZeroU32 = NonZeroU32::new(120).expect("120 is not zero");
 const CAPTION_BURST: NonZeroU32 = NonZeroU32::new(30).expect("30 is not zero");
@@ -306,7 +309,8 @@ impl Live {
             limits: self.limits(),
             ring,
             tallies: TallyBuffer::default(),
-            tally_interval: Duration::from_millis(self.settings.tally_interval_ms),
+            min_tally_interval: Duration::from_millis(self.settings.tally_interval_ms),
+            tally_frames_per_second: self.settings.tally_frames_per_second,
             last_tally_flush: Instant::now(),
             hub: Arc::downgrade(&hub),
             last_presence: 0,
@@ -327,13 +331,23 @@ impl Live {
     }
 }
 
+/// How long vote tallies wait before going out: `min`, or longer for a large audience. Each
+/// tally frame goes to every socket, so `sockets` sockets at `frames_per_second` allow one every
+/// `sockets / frames_per_second` seconds; never longer than [`MAX_TALLY_INTERVAL`] (or `min`, if
+/// that is longer). Fan-out is what limits a large session (docs/BENCHMARKS.md, S5 and S6).
+fn tally_interval(min: Duration, frames_per_second: u64, sockets: usize) -> Duration {
+    let spread = Duration::from_secs_f64(sockets as f64 / frames_per_second.max(1) as f64);
+    spread.clamp(min, MAX_TALLY_INTERVAL.max(min))
+}
+
 struct WriterTask {
     db: Db,
     session_id: i64,
     limits: EngineLimits,
     ring: broadcast::Sender<Arc<Outgoing>>,
     tallies: TallyBuffer,
-    tally_interval: Duration,
+    min_tally_interval: Duration,
+    tally_frames_per_second: u64,
     last_tally_flush: Instant,
     hub: std::sync::Weak<Hub>,
     last_presence: u64,
@@ -346,7 +360,7 @@ impl WriterTask {
         let mut presence = tokio::time::interval(Duration::from_secs(1));
         presence.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
-            let tally_due = self.last_tally_flush + self.tally_interval;
+            let tally_due = self.last_tally_flush + self.tally_interval();
             tokio::select! {
                 job = jobs.recv() => {
                     let Some(job) = job else { break };
@@ -365,7 +379,7 @@ impl WriterTask {
                 Ok(()) = committed.changed() => {
                     let upto = *committed.borrow_and_update();
                     self.catch_up(upto).await;
-                    if !self.tallies.is_empty() && self.last_tally_flush.elapsed() >= self.tally_interval {
+                    if !self.tallies.is_empty() && self.last_tally_flush.elapsed() >= self.tally_interval() {
                         self.flush_tallies();
                     }
                 }
@@ -381,6 +395,15 @@ impl WriterTask {
                 }
             }
         }
+    }
+
+    /// How long tallies wait now: see [`tally_interval`].
+    fn tally_interval(&self) -> Duration {
+        tally_interval(
+            self.min_tally_interval,
+            self.tally_frames_per_second,
+            self.ring.receiver_count(),
+        )
     }
 
     fn flush_tallies(&mut self) {
@@ -441,7 +464,7 @@ impl WriterTask {
                     self.send_change(change);
                 }
                 if !self.tallies.is_empty()
-                    && self.last_tally_flush.elapsed() >= self.tally_interval
+                    && self.last_tally_flush.elapsed() >= self.tally_interval()
                 {
                     self.flush_tallies();
                 }
@@ -581,4 +604,24 @@ impl WriterTask {
 enum Outcome {
     Done(Option<i64>, AckResult, Vec<StoredChange>),
     Refused(Refusal),
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tallies_slow_down_as_the_audience_grows_up_to_once_a_second() {
+        let min = Duration::from_millis(100);
+        let at = |sockets| tally_interval(min, 20_000, sockets);
+        assert_eq!(at(0), min);
+        assert_eq!(at(2_000), min);
+        assert_eq!(at(10_000), Duration::from_millis(500));
+        assert_eq!(at(19_000), Duration::from_millis(950));
+        assert_eq!(at(100_000), MAX_TALLY_INTERVAL);
+        // An operator's minimum above a second wins; a budget of 0 is read as 1.
+        let slow = Duration::from_secs(3);
+        assert_eq!(tally_interval(slow, 20_000, 10), slow);
+        assert_eq!(tally_interval(min, 0, 10), MAX_TALLY_INTERVAL);
+    }
 }
