@@ -30,19 +30,23 @@ def med(values):
 
 
 def idle(runs):
-    print("| server | runs | connected | RSS per connection | idle CPU (% of a core) |")
-    print("|---|---|---|---|---|")
+    print(
+        "| server | runs | connected | RSS per connection, 3 s after joining "
+        "| at the end of the idle period | idle CPU (% of a core) |"
+    )
+    print("|---|---|---|---|---|---|")
     for server in SERVERS:
         reports = runs.get(("s1", server), [])
         if not reports:
             continue
         per = med([r["bytes_per_connection"] for r in reports])
+        end = med([r.get("bytes_per_connection_at_end", 0) for r in reports])
         cpu = med([r["idle_cpu_percent_of_a_core"] for r in reports])
         connected = med([r["connected"] for r in reports])
         errors = sum(r["errors"] for r in reports)
         print(
             f"| {NAMES[server]} | {len(reports)} | {connected:,.0f} ({errors} errors) "
-            f"| {per / 1024:.1f} KiB | {cpu:.2f} |"
+            f"| {per:,.0f} B | {end:,.0f} B | {cpu:.2f} |"
         )
 
 

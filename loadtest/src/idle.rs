@@ -38,8 +38,12 @@ pub struct IdleReport {
     pub server_pids: Vec<u32>,
     pub rss_before_bytes: u64,
     pub rss_after_bytes: u64,
-    /// (after − before) / connected.
+    /// (after − before) / connected, 3 s after the last connection.
     pub bytes_per_connection: u64,
+    /// The same at the end of the idle period: what an idle audience holds once the server has
+    /// settled (Plenary gives freed memory back a few seconds after a wave of joins).
+    pub rss_end_bytes: u64,
+    pub bytes_per_connection_at_end: u64,
     pub idle_seconds: f64,
     /// Server CPU-seconds per second of idling, in percent of one core.
     pub idle_cpu_percent_of_a_core: f64,
@@ -261,6 +265,7 @@ pub async fn idle_run(run: IdleRun) -> anyhow::Result<IdleReport> {
     tokio::time::sleep(run.idle).await;
     let idle_seconds = idle_started.elapsed().as_secs_f64();
     let cpu = cpu_seconds_of(&run.server_pids) - cpu_before;
+    let rss_end = rss_bytes_of(&run.server_pids);
     for r in readers {
         r.abort();
     }
@@ -276,6 +281,8 @@ pub async fn idle_run(run: IdleRun) -> anyhow::Result<IdleReport> {
         rss_before_bytes: rss_before,
         rss_after_bytes: rss_after,
         bytes_per_connection: rss_after.saturating_sub(rss_before) / connected.max(1) as u64,
+        rss_end_bytes: rss_end,
+        bytes_per_connection_at_end: rss_end.saturating_sub(rss_before) / connected.max(1) as u64,
         idle_seconds,
         idle_cpu_percent_of_a_core: 100.0 * cpu / idle_seconds.max(1e-9),
     })

@@ -712,8 +712,11 @@ async fn main() -> anyhow::Result<()> {
                 report.bytes_per_connection
             );
             println!(
-                "idle CPU over {:.0} s: {:.2}% of a core",
-                report.idle_seconds, report.idle_cpu_percent_of_a_core
+                "idle CPU over {:.0} s: {:.2}% of a core; server RSS then {} MiB: {} bytes per connection",
+                report.idle_seconds,
+                report.idle_cpu_percent_of_a_core,
+                report.rss_end_bytes >> 20,
+                report.bytes_per_connection_at_end
             );
             common.write_json(&report)?;
             Ok(())

@@ -196,7 +196,8 @@ struct Participant {
     observer: bool,
     config: Config,
     shared: Arc<Shared>,
-    pending: HashMap<String, (bool, i64, u64)>,
+    /// Unanswered commands by client id: (ask, question, due µs, the frame as sent).
+    pending: HashMap<String, (bool, i64, u64, String)>,
     known: HashSet<i64>,
     seen: Seen,
 }
@@ -234,7 +235,7 @@ impl Participant {
             ServerFrame::Ack {
                 client_id, result, ..
             } => {
-                if let Some((ask, question, due)) = self.pending.remove(&client_id) {
+                if let Some((ask, question, due, _)) = self.pending.remove(&client_id) {
                     self.shared.answered.fetch_add(1, Ordering::Relaxed);
                     if ask {
                         if let Some(q) = result.question_id {
@@ -295,7 +296,8 @@ impl Participant {
             command,
         };
         let text = serde_json::to_string(&frame).expect("a client frame serialises");
-        self.pending.insert(client_id, (ask, question, due));
+        self.pending
+            .insert(client_id, (ask, question, due, text.clone()));
         self.ws.send(Message::text(text)).await.is_ok()
     }
 
@@ -305,6 +307,14 @@ impl Participant {
         match resume(&self.config, &self.cookie, self.index, self.last).await {
             Ok(ws) => {
                 self.ws = ws;
+                // What was sent on the old socket may not have been answered: send it again with
+                // the same client id, as a browser does; the server answers a repeat with the
+                // stored result.
+                for (_, _, _, text) in self.pending.values() {
+                    if self.ws.send(Message::text(text.clone())).await.is_err() {
+                        return false;
+                    }
+                }
                 true
             }
             Err(e) => {
