@@ -110,9 +110,15 @@ for run in $(seq 1 "$RUNS"); do
     fi
     if want s7; then
         "${LT[@]}" mixed --session "$SESSION" --server http://127.0.0.1:8090 --participants "$N" \
-            --duration 30 --slow-percent 5 --server-pid "$PLENARY_PID" --json "$OUT/s7-plenary-$run.json"
+            --duration 60 --slow-percent 5 --server-pid "$PLENARY_PID" --json "$OUT/s7-plenary-$run.json"
     fi
     if ! want s8; then stop_servers; continue; fi
+    # S8 on fresh servers: the scenarios before it leave hundreds of questions in the session,
+    # and 10,000 snapshots of that at once is another test (a join storm on a big session).
+    if want s1 || want s4 || want s5 || want s2s3 || want s6 || want s7; then
+        stop_servers
+        start_servers "$run"
+    fi
     # S8 last, since it replaces the Plenary process: restart-plenary.sh stops it and starts a
     # new one (same environment, so the same database and address) and leaves its pid in the
     # pid file, for stop_servers.
