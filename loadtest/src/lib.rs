@@ -224,19 +224,37 @@ pub(crate) fn run_tag() -> &'static str {
 
 /// Joins one participant over HTTP; returns the join cookie. Handles carry a tag of this run,
 /// so runs against the same session do not collide.
+/// How many times a participant tries to join a server that answers "busy".
+const JOIN_ATTEMPTS: u32 = 10;
+
 async fn join(http: &reqwest::Client, config: &Config, n: usize) -> anyhow::Result<String> {
     let run = run_tag();
-    let reply = http
-        .post(format!(
-            "{}/api/sessions/{}/live/participants",
-            config.server, config.session_id
-        ))
-        .json(&json!({
-            "handle": format!("Load {run} {}", letters(n)),
-            "age_band": "18_plus", "attendance": "online", "accept_code_of_conduct": true,
-        }))
-        .send()
-        .await?;
+    let mut attempts = 0;
+    let reply = loop {
+        let reply = http
+            .post(format!(
+                "{}/api/sessions/{}/live/participants",
+                config.server, config.session_id
+            ))
+            .json(&json!({
+                "handle": format!("Load {run} {}", letters(n)),
+                "age_band": "18_plus", "attendance": "online", "accept_code_of_conduct": true,
+            }))
+            .send()
+            .await?;
+        // A busy server (503) says when to come back, as a browser's join page would.
+        attempts += 1;
+        if reply.status() != reqwest::StatusCode::SERVICE_UNAVAILABLE || attempts >= JOIN_ATTEMPTS {
+            break reply;
+        }
+        let wait = reply
+            .headers()
+            .get("retry-after")
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.parse::<u64>().ok())
+            .unwrap_or(1);
+        tokio::time::sleep(Duration::from_secs(wait)).await;
+    };
     if !reply.status().is_success() {
         bail!(
             "join {n}: {} {}",

@@ -88,6 +88,11 @@ impl AppError {
                 (StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type")
             }
             AppError::TooManyRequests { .. } => (StatusCode::TOO_MANY_REQUESTS, "rate_limited"),
+            // Every database connection stayed busy for the pool's whole wait: overload, not a
+            // fault. Saying so lets a client come back instead of giving up.
+            AppError::Database(sqlx::Error::PoolTimedOut) => {
+                (StatusCode::SERVICE_UNAVAILABLE, "busy")
+            }
             AppError::Database(_) | AppError::Internal(_) => {
                 (StatusCode::INTERNAL_SERVER_ERROR, "internal_error")
             }
@@ -98,6 +103,10 @@ impl AppError {
     pub fn body(&self) -> ErrorBody {
         let (_, error) = self.status_and_code();
         let message = match self {
+            AppError::Database(sqlx::Error::PoolTimedOut) => {
+                "The server is busy; nothing was changed. Please try again in a few seconds."
+                    .to_string()
+            }
             AppError::Database(_) | AppError::Internal(_) => {
                 "Something went wrong on our side; nothing was changed.".to_string()
             }
@@ -121,23 +130,32 @@ impl AppError {
     }
 }
 
+/// When a client told the server is busy should try again.
+const BUSY_RETRY_AFTER_SECONDS: u64 = 2;
+
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         let (status, _) = self.status_and_code();
         match &self {
+            AppError::Database(sqlx::Error::PoolTimedOut) => {
+                tracing::warn!("busy: no database connection came free in time")
+            }
             AppError::Database(e) => tracing::error!(error = %e, "database error"),
             AppError::Internal(e) => tracing::error!(error = format!("{e:#}"), "internal error"),
             _ => {}
         }
         let mut response = (status, axum::Json(self.body())).into_response();
-        if let AppError::TooManyRequests {
-            retry_after_seconds,
-        } = self
-        {
-            response.headers_mut().insert(
-                header::RETRY_AFTER,
-                HeaderValue::from(retry_after_seconds.max(1)),
-            );
+        let retry_after = match self {
+            AppError::TooManyRequests {
+                retry_after_seconds,
+            } => Some(retry_after_seconds.max(1)),
+            AppError::Database(sqlx::Error::PoolTimedOut) => Some(BUSY_RETRY_AFTER_SECONDS),
+            _ => None,
+        };
+        if let Some(seconds) = retry_after {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(seconds));
         }
         response
     }
@@ -151,5 +169,25 @@ pub fn from_write_error(err: sqlx::Error, unique_field: &str, unique_message: &s
         AppError::BadRequest("a referenced item does not exist".into())
     } else {
         AppError::Database(err)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[tokio::test]
+    async fn a_busy_pool_is_503_with_retry_after_and_other_database_errors_stay_500() {
+        let busy = AppError::Database(sqlx::Error::PoolTimedOut).into_response();
+        assert_eq!(busy.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(busy.headers()[header::RETRY_AFTER], "2");
+        let body = axum::body::to_bytes(busy.into_body(), 4096).await.unwrap();
+        let body: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(body["error"], "busy");
+        assert!(body["message"].as_str().unwrap().contains("try again"));
+
+        let broken = AppError::Database(sqlx::Error::RowNotFound).into_response();
+        assert_eq!(broken.status(), StatusCode::INTERNAL_SERVER_ERROR);
+        assert!(broken.headers().get(header::RETRY_AFTER).is_none());
     }
 }
