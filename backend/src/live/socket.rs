@@ -89,7 +89,6 @@ pub async fn live_socket(
         tracing::warn!(session_id, "websocket from a foreign origin refused");
         return Err(AppError::Forbidden);
     }
-    ensure_live_session(&state.db, session_id).await?;
     let presenter = query.view.as_deref() == Some("presenter");
     let mut connection = Connection {
         audience: Audience::Viewer,
@@ -136,6 +135,12 @@ pub async fn live_socket(
                 }
             }
         }
+    }
+    // A participant's join proves the session's live state exists; anyone else may be the
+    // first to open it (or ask for a session that does not exist: 404). One query fewer for
+    // every participant's connection and resume.
+    if !matches!(connection.audience, Audience::Participant(_)) {
+        ensure_live_session(&state.db, session_id).await?;
     }
     let hub = state.live.hub(session_id).await?;
     Ok(upgrade.on_upgrade(move |io| run(io, state, hub, connection, query.since)))
