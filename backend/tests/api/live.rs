@@ -1118,35 +1118,33 @@ async fn the_socket_address_refuses_what_is_not_a_websocket_handshake() {
     let session_id = app.live_session(&org).await;
     let url = format!("{}/live/sessions/{session_id}/socket", app.address);
     let http = reqwest::Client::new();
-    let handshake = |version: &'static str| {
-        http.get(&url)
+    let handshake = async |version: &str, key: Option<&str>| {
+        let mut request = http
+            .get(&url)
             .header("connection", "keep-alive, Upgrade")
             .header("upgrade", "websocket")
-            .header("sec-websocket-version", version)
+            .header("sec-websocket-version", version);
+        if let Some(key) = key {
+            request = request.header("sec-websocket-key", key);
+        }
+        request.send().await.unwrap()
     };
+    // RFC 6455's own example key and its signature.
+    let key = Some("dGhlIHNhbXBsZSBub25jZQ==");
 
     let plain = http.get(&url).send().await.unwrap();
     assert_eq!(plain.status(), 426);
     assert!(plain.text().await.unwrap().contains("Upgrade: websocket"));
 
-    let old = handshake("8")
-        .header("sec-websocket-key", "dGhlIHNhbXBsZSBub25jZQ==")
-        .send()
-        .await
-        .unwrap();
+    let old = handshake("8", key).await;
     assert_eq!(old.status(), 426);
     assert_eq!(old.headers()["sec-websocket-version"], "13");
 
-    let keyless = handshake("13").send().await.unwrap();
+    let keyless = handshake("13", None).await;
     assert_eq!(keyless.status(), 400);
     assert!(keyless.text().await.unwrap().contains("Sec-WebSocket-Key"));
 
-    // The same request with a key is a handshake, answered with the key's RFC 6455 signature.
-    let accepted = handshake("13")
-        .header("sec-websocket-key", "dGhlIHNhbXBsZSBub25jZQ==")
-        .send()
-        .await
-        .unwrap();
+    let accepted = handshake("13", key).await;
     assert_eq!(accepted.status(), 101);
     assert_eq!(
         accepted.headers()["sec-websocket-accept"],
