@@ -125,7 +125,7 @@ pub async fn load(db: &Db) -> anyhow::Result<()> {
 /// approved, voted on, answered, one held for the e-mail address in it, two raised hands. Goes
 /// through the live engine's own command code, so the event log is what a real session leaves.
 async fn load_live_questions(db: &Db) -> anyhow::Result<()> {
-    use crate::live::participants::{JoinRequest, ensure_live_session, join};
+    use crate::live::participants::{JoinRequest, JoinWriter, ensure_live_session, join_from};
     use crate::live::protocol::{Command, QaState};
     use crate::live::store::{self, Actor, ApplyError, EngineLimits, Writer};
 
@@ -183,9 +183,11 @@ async fn load_live_questions(db: &Db) -> anyhow::Result<()> {
         ),
     ];
     let mut ids = Vec::new();
+    let writer = JoinWriter::start(db.clone());
     for (handle, age_band, attendance, group, region) in people {
-        let joined = join(
+        let joined = join_from(
             db,
+            &writer,
             session_id,
             &JoinRequest {
                 handle: handle.into(),
@@ -195,6 +197,7 @@ async fn load_live_questions(db: &Db) -> anyhow::Result<()> {
                 regional_group: region.map(Into::into),
                 accept_code_of_conduct: true,
             },
+            "",
         )
         .await
         .map_err(api)?;

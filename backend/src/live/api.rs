@@ -93,7 +93,7 @@ async fn join_session(
 ) -> Result<(StatusCode, CookieJar, axum::Json<JoinedBody>), AppError> {
     RateLimits::check(&state.limits.join, address)?;
     let address_key = address.key().to_string();
-    let joined = participants::join_from(&state.db, session_id, &request, &address_key).await?;
+    let joined = state.live.join(session_id, &request, &address_key).await?;
     let jar = jar.add(participant_cookie(session_id, joined.token));
     Ok((
         StatusCode::CREATED,

@@ -10,7 +10,7 @@
 
 use std::collections::HashMap;
 use std::num::NonZeroU32;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -19,17 +19,25 @@ use tokio::sync::{broadcast, mpsc, oneshot, watch};
 use tokio::time::Instant;
 use tokio_tungstenite::tungstenite::Utf8Bytes;
 
+use super::participants::{self, JoinRequest, JoinWriter, Joined};
 use super::protocol::{AckResult, ClientFrame, ErrorCode, ServerFrame};
+use super::protocol::{Limits, Snapshot};
 use super::store::{
-    self, Actor, ApplyError, Audience, EngineLimits, Refusal, StoredChange, TallyBuffer, Writer,
+    self, Actor, ApplyError, Audience, EngineLimits, Refusal, SessionView, StoredChange,
+    TallyBuffer, Writer,
 };
 use crate::config::{LiveSettings, SafeguardingSettings};
+use crate::http::error::AppError;
 use crate::store::Db;
 
 const NOT_POISONED: &str = "the hub map is never poisoned: no code panics while holding it";
 
 /// The most commands committed in one transaction.
 const MAX_BATCH: usize = 256;
+/// How long a public view read for one socket's snapshot serves the next ones, while nothing is
+/// committed. Changes that bypass the writer (a session's title edited, a transcript corrected,
+/// the retention purge) reach new snapshots within this; open sockets are not told of them.
+const PUBLIC_VIEW_MAX_AGE: Duration = Duration::from_secs(1);
 /// Tallies go out at least this often, however large the audience.
 const MAX_TALLY_INTERVAL: Duration = Duration::from_secs(1);
 /// Caption lines one staff member may send per minute, and in a burst.
@@ -117,6 +125,14 @@ pub struct Hub {
     pub ask_limiter: DefaultKeyedRateLimiter<i64>,
     /// Caption lines per staff member: faster than anyone types, slower than a runaway script.
     pub caption_limiter: DefaultKeyedRateLimiter<i64>,
+    /// The highest sequence number the writer has published: put on the ring, or held as a
+    /// tally that will be. Set before the ring send, so a socket that subscribed and then reads
+    /// this number misses nothing after it.
+    published_seq: Arc<AtomicI64>,
+    /// The public view last read, and when: what participants' and viewers' snapshots share.
+    view: Mutex<Option<(Instant, Arc<SessionView>)>>,
+    /// Held while the view is read again, so sockets that find it stale wait for one read.
+    view_refresh: tokio::sync::Mutex<()>,
 }
 
 impl Hub {
@@ -143,6 +159,55 @@ impl Hub {
             tracing::warn!(session_id = self.session_id, "live writer is gone");
         }
         rx
+    }
+
+    /// The snapshot `audience` gets now. Participants and viewers share the public view while
+    /// it is current (one database read for a join storm's thousands of sockets) and add only
+    /// what is theirs; moderators' snapshots are read whole. A socket subscribes first.
+    pub async fn snapshot(
+        &self,
+        db: &Db,
+        audience: Audience,
+        handle: Option<String>,
+        limits: Limits,
+    ) -> Result<Snapshot, sqlx::Error> {
+        let connected = self.participants_connected();
+        if audience != Audience::Moderator {
+            let view = self.public_view(db).await?;
+            if let Some(snapshot) =
+                store::snapshot_from_view(db, &view, audience, handle.clone(), limits, connected)
+                    .await?
+            {
+                return Ok(snapshot);
+            }
+        }
+        store::snapshot(db, self.session_id, audience, handle, limits, connected).await
+    }
+
+    /// The public view: the one read last if nothing was published since and it is younger
+    /// than [`PUBLIC_VIEW_MAX_AGE`], otherwise read now.
+    async fn public_view(&self, db: &Db) -> Result<Arc<SessionView>, sqlx::Error> {
+        if let Some(view) = self.current_view() {
+            return Ok(view);
+        }
+        let _refreshing = self.view_refresh.lock().await;
+        if let Some(view) = self.current_view() {
+            return Ok(view);
+        }
+        let view = Arc::new(store::public_view(db, self.session_id).await?);
+        *self.view.lock().expect(NOT_POISONED) = Some((Instant::now(), view.clone()));
+        Ok(view)
+    }
+
+    fn current_view(&self) -> Option<Arc<SessionView>> {
+        let published = self.published_seq.load(Ordering::SeqCst);
+        let cached = self.view.lock().expect(NOT_POISONED);
+        cached
+            .as_ref()
+            .filter(|(read_at, view)| {
+                view.seq == published && read_at.elapsed() < PUBLIC_VIEW_MAX_AGE
+            })
+            .map(|(_, view)| view.clone())
     }
 
     /// Counts a participant's connection for the presence count; the guard uncounts it.
@@ -189,6 +254,8 @@ pub struct Live {
     shutdown: watch::Sender<bool>,
     /// Where session writers run (see [`WriterThread`]).
     writers: WriterThread,
+    /// Stores participants' joins, many to a commit.
+    joins: JoinWriter,
 }
 
 /// The session writers' own thread, with a small runtime of its own.
@@ -244,12 +311,13 @@ impl Live {
     /// it must be created inside the tokio runtime.
     pub fn new(db: Db, settings: LiveSettings, safeguarding: &SafeguardingSettings) -> Live {
         let live = Live {
-            db,
+            db: db.clone(),
             settings,
             risk_words: safeguarding.risk_words.clone().into(),
             hubs: Arc::default(),
             shutdown: watch::Sender::new(false),
             writers: WriterThread::start(),
+            joins: JoinWriter::start(db.clone()),
         };
         if live.db.backend == crate::store::Backend::Postgres {
             tokio::spawn(super::bus::listen(
@@ -259,6 +327,16 @@ impl Live {
             ));
         }
         live
+    }
+
+    /// Joins `session_id` from a client address (see [`participants::join_from`]).
+    pub async fn join(
+        &self,
+        session_id: i64,
+        request: &JoinRequest,
+        address_key: &str,
+    ) -> Result<Joined, AppError> {
+        participants::join_from(&self.db, &self.joins, session_id, request, address_key).await
     }
 
     /// The limits the engine enforces.
@@ -278,7 +356,7 @@ impl Live {
         }
         // What is committed now reaches sockets through their snapshots and replays; the new
         // hub broadcasts what comes after.
-        let last_seq = store::last_seq(&self.db, session_id).await?;
+        let last_seq = store::last_seq(&self.db.pool, session_id).await?;
         let mut hubs = self.hubs.lock().expect(NOT_POISONED);
         Ok(hubs
             .entry(session_id)
@@ -292,6 +370,7 @@ impl Live {
         let per_minute =
             NonZeroU32::new(self.settings.questions_per_minute).unwrap_or(NonZeroU32::MIN);
         let (committed_elsewhere, committed_rx) = watch::channel(0);
+        let published_seq = Arc::new(AtomicI64::new(last_seq));
         let hub = Arc::new(Hub {
             session_id,
             jobs,
@@ -302,6 +381,9 @@ impl Live {
             caption_limiter: RateLimiter::keyed(
                 Quota::per_minute(CAPTIONS_PER_MINUTE).allow_burst(CAPTION_BURST),
             ),
+            published_seq: published_seq.clone(),
+            view: Mutex::new(None),
+            view_refresh: tokio::sync::Mutex::new(()),
         });
         let writer = WriterTask {
             db: self.db.clone(),
@@ -315,6 +397,7 @@ impl Live {
             hub: Arc::downgrade(&hub),
             last_presence: 0,
             sent_seq: last_seq,
+            published_seq,
         };
         self.writers.handle.spawn(writer.run(rx, committed_rx));
         hub
@@ -353,6 +436,8 @@ struct WriterTask {
     last_presence: u64,
     /// The last sequence number put on the ring (skipped frames and coalesced votes included).
     sent_seq: i64,
+    /// `sent_seq`, for the hub's sockets (see `Hub::published_seq`).
+    published_seq: Arc<AtomicI64>,
 }
 
 impl WriterTask {
@@ -490,6 +575,7 @@ impl WriterTask {
             return;
         }
         self.sent_seq = change.seq;
+        self.published_seq.store(change.seq, Ordering::SeqCst);
         if change.is_vote {
             if let Some(Ok(ServerFrame::Tallies { seq, votes })) = change
                 .for_all

@@ -13,6 +13,8 @@ use crate::domain::schedule::{
 };
 use crate::domain::text::{Handle, TextError};
 use crate::http::error::{AppError, FieldError};
+use tokio::sync::{mpsc, oneshot};
+
 use crate::store::{Db, is_unique_violation, now};
 
 /// Letters and digits that cannot be mistaken for one another when read off a screen.
@@ -184,15 +186,12 @@ fn text_error_message(err: TextError) -> String {
     }
 }
 
-/// Joins a session: checks the form, refuses look-alike handles, stores the participant.
-pub async fn join(db: &Db, session_id: i64, request: &JoinRequest) -> Result<Joined, AppError> {
-    join_from(db, session_id, request, "").await
-}
-
-/// Joins from a client address (its rate-limit key), refusing people banned from the event by
-/// handle or by address.
+/// Joins from a client address (its rate-limit key): checks the form, refuses look-alike
+/// handles and people banned from the event by handle or by address, and stores the
+/// participant through `writer`, which commits many joins at once.
 pub async fn join_from(
     db: &Db,
+    writer: &JoinWriter,
     session_id: i64,
     request: &JoinRequest,
     address_key: &str,
@@ -256,38 +255,155 @@ pub async fn join_from(
     }
     let token = new_token();
     let data_key = new_token();
-    let at = now();
-    let inserted = sqlx::query(
-        "insert into participant (session_id, token_hash, handle, handle_key, age_band, attendance, \
-         stakeholder_group, regional_group, accepted_code_of_conduct_at, created_at, address_key, data_key_hash) \
-         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10, $11) returning participant_id",
-    )
-    .bind(session_id)
-    .bind(token_hash(&token))
-    .bind(&handle.text)
-    .bind(&handle.key)
-    .bind(age_band.as_str())
-    .bind(attendance.as_str())
-    .bind(stakeholder_group)
-    .bind(regional_group)
-    .bind(at)
-    .bind(address_key)
-    .bind(token_hash(&data_key))
-    .fetch_one(&db.pool)
-    .await;
-    match inserted {
-        Ok(row) => Ok(Joined {
-            participant_id: row.get(0),
+    let row = NewParticipant {
+        session_id,
+        token_hash: token_hash(&token),
+        handle: handle.text.clone(),
+        handle_key: handle.key,
+        age_band: age_band.as_str(),
+        attendance: attendance.as_str(),
+        stakeholder_group,
+        regional_group,
+        at: now(),
+        address_key: address_key.to_string(),
+        data_key_hash: token_hash(&data_key),
+    };
+    match writer.insert(row).await? {
+        Some(participant_id) => Ok(Joined {
+            participant_id,
             handle: handle.text,
             token,
             data_key,
         }),
-        Err(e) if is_unique_violation(&e) => Err(AppError::field(
+        None => Err(AppError::field(
             "handle",
             "this handle, or one that looks like it, is taken in this session; please choose another",
         )),
-        Err(e) => Err(e.into()),
     }
+}
+
+/// The most joins committed in one transaction.
+const MAX_JOIN_BATCH: usize = 256;
+
+/// A participant row, checked and ready to store.
+struct NewParticipant {
+    session_id: i64,
+    token_hash: String,
+    handle: String,
+    handle_key: String,
+    age_band: &'static str,
+    attendance: &'static str,
+    stakeholder_group: Option<String>,
+    regional_group: Option<String>,
+    at: i64,
+    address_key: String,
+    data_key_hash: String,
+}
+
+/// What the writer tells a join: the new participant's id, `None` when the handle (or one that
+/// looks like it) is taken in the session, or why nothing was stored.
+type Inserted = Result<Option<i64>, AppError>;
+
+struct PendingJoin {
+    row: NewParticipant,
+    reply: oneshot::Sender<Inserted>,
+}
+
+/// Stores joins in batches: one task takes every join waiting and inserts them in one
+/// transaction, then answers each (group commit, as the session writers do for commands).
+///
+/// Each commit waits for the disk (`synchronous = full`), and on SQLite separate commits also
+/// queue for the one write lock; in a join storm that capped joins near one per commit
+/// (docs/BENCHMARKS.md, S2). A join is answered only after its batch is committed.
+#[derive(Clone)]
+pub struct JoinWriter {
+    pending: mpsc::Sender<PendingJoin>,
+}
+
+impl JoinWriter {
+    /// Starts the writer task on the current tokio runtime; it ends when every `JoinWriter`
+    /// clone is dropped.
+    pub fn start(db: Db) -> JoinWriter {
+        let (pending, rx) = mpsc::channel(4 * MAX_JOIN_BATCH);
+        tokio::spawn(write_joins(db, rx));
+        JoinWriter { pending }
+    }
+
+    async fn insert(&self, row: NewParticipant) -> Inserted {
+        let (reply, answer) = oneshot::channel();
+        self.pending
+            .send(PendingJoin { row, reply })
+            .await
+            .map_err(|_| AppError::Internal(anyhow::anyhow!("the join writer has stopped")))?;
+        answer
+            .await
+            .map_err(|_| AppError::Internal(anyhow::anyhow!("the join writer has stopped")))?
+    }
+}
+
+async fn write_joins(db: Db, mut rx: mpsc::Receiver<PendingJoin>) {
+    let mut batch = Vec::with_capacity(MAX_JOIN_BATCH);
+    while rx.recv_many(&mut batch, MAX_JOIN_BATCH).await > 0 {
+        let rows: Vec<&NewParticipant> = batch.iter().map(|p| &p.row).collect();
+        match insert_batch(&db, &rows).await {
+            Ok(ids) => {
+                for (pending, id) in batch.drain(..).zip(ids) {
+                    let _ = pending.reply.send(Ok(id));
+                }
+            }
+            // The pool stayed busy: nothing was stored; each join hears 503 and may come back.
+            Err(sqlx::Error::PoolTimedOut) => {
+                for pending in batch.drain(..) {
+                    let _ = pending.reply.send(Err(sqlx::Error::PoolTimedOut.into()));
+                }
+            }
+            // Something in the batch failed, so none of it was stored. One join at a time, a
+            // failing row fails only itself.
+            Err(e) => {
+                tracing::warn!(error = %e, joins = batch.len(), "a batch of joins failed; storing them one by one");
+                for pending in batch.drain(..) {
+                    let one = insert_batch(&db, &[&pending.row])
+                        .await
+                        .map(|ids| ids.into_iter().next().flatten())
+                        .map_err(AppError::from);
+                    let _ = pending.reply.send(one);
+                }
+            }
+        }
+    }
+}
+
+/// Inserts `rows` in one transaction; for each, its id, or `None` when its handle is taken.
+async fn insert_batch(db: &Db, rows: &[&NewParticipant]) -> Result<Vec<Option<i64>>, sqlx::Error> {
+    let mut tx = db.pool.begin().await?;
+    let mut ids = Vec::with_capacity(rows.len());
+    for row in rows {
+        // `do nothing` rather than an error: on PostgreSQL a failed statement would abort the
+        // whole batch. The only constraint a checked row can meet is the handle's: the token
+        // hashes are of 32 random bytes.
+        let id = sqlx::query(
+            "insert into participant (session_id, token_hash, handle, handle_key, age_band, attendance, \
+             stakeholder_group, regional_group, accepted_code_of_conduct_at, created_at, address_key, data_key_hash) \
+             values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10, $11) on conflict do nothing returning participant_id",
+        )
+        .bind(row.session_id)
+        .bind(&row.token_hash)
+        .bind(&row.handle)
+        .bind(&row.handle_key)
+        .bind(row.age_band)
+        .bind(row.attendance)
+        .bind(&row.stakeholder_group)
+        .bind(&row.regional_group)
+        .bind(row.at)
+        .bind(&row.address_key)
+        .bind(&row.data_key_hash)
+        .fetch_optional(&mut *tx)
+        .await?
+        .map(|r| r.get(0));
+        ids.push(id);
+    }
+    tx.commit().await?;
+    Ok(ids)
 }
 
 /// The participant a join cookie stands for in this session, if it is still valid.

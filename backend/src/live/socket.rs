@@ -540,15 +540,14 @@ async fn start(
             }
         }
     }
-    let snapshot = store::snapshot(
-        &state.db,
-        hub.session_id,
-        conn.audience,
-        conn.handle.clone(),
-        state.live.limits().public(),
-        hub.participants_connected(),
-    )
-    .await;
+    let snapshot = hub
+        .snapshot(
+            &state.db,
+            conn.audience,
+            conn.handle.clone(),
+            state.live.limits().public(),
+        )
+        .await;
     match snapshot {
         Ok(snapshot) => {
             let seq = snapshot.seq;

@@ -414,6 +414,7 @@ impl FloorRow {
 }
 
 /// The floor queue: waiting entries in calling order, and who has the floor.
+#[derive(Debug)]
 struct Floor {
     waiting: Vec<FloorRow>,
     speaking: Option<FloorRow>,
@@ -2078,17 +2079,77 @@ async fn begin_consistent_read(db: &Db) -> Result<Transaction<'static, Any>, sql
     Ok(tx)
 }
 
-/// Everything `audience` may see of the session, with the sequence number it is current to.
-pub async fn snapshot(
-    db: &Db,
+/// What everyone who is not a moderator sees of a session at one sequence number: the part of
+/// their snapshots that is the same for all of them, so a hub can read it once for many sockets
+/// (see `Hub::public_view`).
+#[derive(Debug)]
+pub struct SessionView {
+    pub seq: i64,
     session_id: i64,
-    audience: Audience,
-    handle: Option<String>,
-    limits: Limits,
+    title: String,
+    join_code: String,
+    state: LiveState,
+    /// Questions as `view` shows them: public ones, or every one for moderators.
+    questions: Vec<QuestionView>,
+    floor: Floor,
+    captions: Vec<CaptionLine>,
+}
+
+impl SessionView {
+    /// The snapshot for one receiver: this view, with what is theirs alone.
+    fn snapshot_for(&self, audience: Audience, parts: Personal) -> Snapshot {
+        Snapshot {
+            seq: self.seq,
+            session_id: self.session_id,
+            title: self.title.clone(),
+            join_code: self.join_code.clone(),
+            you: parts.you,
+            state: self.state,
+            questions: self.questions.clone(),
+            mine: parts.mine,
+            my_votes: parts.my_votes,
+            floor: self.floor.view(audience),
+            backstage: parts.backstage,
+            disposition: parts.disposition,
+            captions: self.captions.clone(),
+            participants_connected: parts.participants_connected,
+            limits: parts.limits,
+        }
+    }
+}
+
+/// The parts of a snapshot that belong to one receiver.
+struct Personal {
+    you: You,
+    mine: Vec<QuestionView>,
+    my_votes: Vec<i64>,
+    backstage: Vec<BackstageNote>,
+    disposition: Option<Disposition>,
     participants_connected: u64,
-) -> Result<Snapshot, sqlx::Error> {
-    let mut tx = begin_consistent_read(db).await?;
-    let live = load_live(&mut *tx, session_id)
+    limits: Limits,
+}
+
+impl Personal {
+    fn new(you: You, limits: Limits, participants_connected: u64) -> Personal {
+        Personal {
+            you,
+            mine: vec![],
+            my_votes: vec![],
+            backstage: vec![],
+            disposition: None,
+            participants_connected,
+            limits,
+        }
+    }
+}
+
+/// Reads the session as `view` shows it, within the caller's consistent read.
+async fn session_view(
+    conn: &mut sqlx::AnyConnection,
+    session_id: i64,
+    view: View,
+) -> Result<SessionView, sqlx::Error> {
+    let live = load_live(&mut *conn, session_id)
         .await?
         .ok_or(sqlx::Error::RowNotFound)?;
     let head = sqlx::query(
@@ -2096,108 +2157,25 @@ pub async fn snapshot(
          where s.session_id = $1",
     )
     .bind(session_id)
-    .fetch_one(&mut *tx)
+    .fetch_one(&mut *conn)
     .await?;
-    let filter = match audience {
-        Audience::Moderator => "",
+    let filter = match view {
+        View::Moderator => "",
         _ => "and q.status in ('approved', 'answered')",
     };
     let sql = format!(
         "select {QUESTION_COLUMNS} from question q join participant p on p.participant_id = q.participant_id \
          where q.session_id = $1 {filter} order by q.question_id"
     );
-    let rows = sqlx::query(&sql)
+    let questions = sqlx::query(&sql)
         .bind(session_id)
-        .fetch_all(&mut *tx)
-        .await?;
-    let all: Vec<QuestionRow> = rows
+        .fetch_all(&mut *conn)
+        .await?
         .iter()
-        .map(question_from_row)
+        .map(|row| question_from_row(row).map(|q| q.view(view)))
         .collect::<Result<_, _>>()?;
-    let view = if audience == Audience::Moderator {
-        View::Moderator
-    } else {
-        View::Public
-    };
-    let questions: Vec<QuestionView> = all.iter().map(|q| q.view(view)).collect();
-    let (mine, my_votes, you) = match audience {
-        Audience::Participant(me) => {
-            let sql = format!(
-                "select {QUESTION_COLUMNS} from question q join participant p on p.participant_id = q.participant_id \
-                 where q.participant_id = $1 and q.session_id = $2 order by q.question_id"
-            );
-            let rows = sqlx::query(&sql)
-                .bind(me)
-                .bind(session_id)
-                .fetch_all(&mut *tx)
-                .await?;
-            let mine = rows
-                .iter()
-                .map(|r| question_from_row(r).map(|q| q.view(View::Owner)))
-                .collect::<Result<Vec<_>, _>>()?;
-            let votes = sqlx::query(
-                "select v.question_id from question_vote v join question q on q.question_id = v.question_id \
-                 where v.participant_id = $1 and q.session_id = $2 order by v.question_id",
-            )
-            .bind(me)
-            .bind(session_id)
-            .fetch_all(&mut *tx)
-            .await?
-            .iter()
-            .map(|r| r.try_get(0))
-            .collect::<Result<Vec<i64>, _>>()?;
-            let you = You {
-                role: Role::Participant,
-                participant_id: Some(me),
-                handle,
-            };
-            (mine, votes, you)
-        }
-        Audience::Moderator => (
-            vec![],
-            vec![],
-            You {
-                role: Role::Moderator,
-                participant_id: None,
-                handle,
-            },
-        ),
-        Audience::Viewer => (
-            vec![],
-            vec![],
-            You {
-                role: Role::Viewer,
-                participant_id: None,
-                handle: None,
-            },
-        ),
-    };
-    let floor = load_floor(&mut tx, session_id, live.state.floor_order).await?;
-    let (backstage, disposition) = if audience == Audience::Moderator {
-        let notes = sqlx::query(
-            "select s.display_name, b.text, b.created_at from backstage_note b join staff s on s.staff_id = b.staff_id \
-             where b.session_id = $1 order by b.backstage_note_id desc limit $2",
-        )
-        .bind(session_id)
-        .bind(BACKSTAGE_SHOWN)
-        .fetch_all(&mut *tx)
-        .await?;
-        let mut notes = notes
-            .iter()
-            .map(|r| {
-                Ok(BackstageNote {
-                    author: r.try_get(0)?,
-                    text: r.try_get(1)?,
-                    at: r.try_get(2)?,
-                })
-            })
-            .collect::<Result<Vec<_>, sqlx::Error>>()?;
-        notes.reverse();
-        (notes, Some(disposition_in(&mut tx, session_id).await?))
-    } else {
-        (vec![], None)
-    };
-    let captions = crate::archive::transcripts::recent_lines(&mut tx, session_id, CAPTIONS_SHOWN)
+    let floor = load_floor(conn, session_id, live.state.floor_order).await?;
+    let captions = crate::archive::transcripts::recent_lines(conn, session_id, CAPTIONS_SHOWN)
         .await?
         .into_iter()
         .map(|(c, imported)| CaptionLine {
@@ -2219,24 +2197,153 @@ pub async fn snapshot(
             },
         })
         .collect();
-    tx.commit().await?;
-    Ok(Snapshot {
-        captions,
+    Ok(SessionView {
         seq: live.last_seq,
         session_id,
         title: head.try_get(0)?,
         join_code: head.try_get(1)?,
-        you,
         state: live.state,
         questions,
-        mine,
-        my_votes,
-        floor: floor.view(audience),
-        backstage,
-        disposition,
-        participants_connected,
-        limits,
+        floor,
+        captions,
     })
+}
+
+/// The public view of a session now (what participants and viewers share).
+pub async fn public_view(db: &Db, session_id: i64) -> Result<SessionView, sqlx::Error> {
+    let mut tx = begin_consistent_read(db).await?;
+    let view = session_view(&mut tx, session_id, View::Public).await?;
+    tx.commit().await?;
+    Ok(view)
+}
+
+/// A participant's own questions, whatever their status, and the questions they upvoted.
+async fn owned_by(
+    conn: &mut sqlx::AnyConnection,
+    session_id: i64,
+    me: i64,
+) -> Result<(Vec<QuestionView>, Vec<i64>), sqlx::Error> {
+    let sql = format!(
+        "select {QUESTION_COLUMNS} from question q join participant p on p.participant_id = q.participant_id \
+         where q.participant_id = $1 and q.session_id = $2 order by q.question_id"
+    );
+    let mine = sqlx::query(&sql)
+        .bind(me)
+        .bind(session_id)
+        .fetch_all(&mut *conn)
+        .await?
+        .iter()
+        .map(|r| question_from_row(r).map(|q| q.view(View::Owner)))
+        .collect::<Result<Vec<_>, _>>()?;
+    let votes = sqlx::query(
+        "select v.question_id from question_vote v join question q on q.question_id = v.question_id \
+         where v.participant_id = $1 and q.session_id = $2 order by v.question_id",
+    )
+    .bind(me)
+    .bind(session_id)
+    .fetch_all(&mut *conn)
+    .await?
+    .iter()
+    .map(|r| r.try_get(0))
+    .collect::<Result<Vec<i64>, _>>()?;
+    Ok((mine, votes))
+}
+
+fn you(audience: Audience, handle: Option<String>) -> You {
+    match audience {
+        Audience::Participant(me) => You {
+            role: Role::Participant,
+            participant_id: Some(me),
+            handle,
+        },
+        Audience::Moderator => You {
+            role: Role::Moderator,
+            participant_id: None,
+            handle,
+        },
+        Audience::Viewer => You {
+            role: Role::Viewer,
+            participant_id: None,
+            handle: None,
+        },
+    }
+}
+
+/// A participant's or viewer's snapshot from a public view read earlier, if nothing has been
+/// committed in the session since that view's `seq` (`None` otherwise: read a whole snapshot).
+/// A participant's own questions and votes are read here, at that same `seq`.
+pub async fn snapshot_from_view(
+    db: &Db,
+    view: &SessionView,
+    audience: Audience,
+    handle: Option<String>,
+    limits: Limits,
+    participants_connected: u64,
+) -> Result<Option<Snapshot>, sqlx::Error> {
+    let mut parts = Personal::new(you(audience, handle), limits, participants_connected);
+    match audience {
+        Audience::Moderator => return Ok(None),
+        Audience::Viewer => {}
+        Audience::Participant(me) => {
+            let mut tx = begin_consistent_read(db).await?;
+            // Every change to questions and votes commits a new sequence number with it.
+            if last_seq(&mut *tx, view.session_id).await? != view.seq {
+                return Ok(None);
+            }
+            (parts.mine, parts.my_votes) = owned_by(&mut tx, view.session_id, me).await?;
+            tx.commit().await?;
+        }
+    }
+    Ok(Some(view.snapshot_for(audience, parts)))
+}
+
+/// Everything `audience` may see of the session, with the sequence number it is current to.
+pub async fn snapshot(
+    db: &Db,
+    session_id: i64,
+    audience: Audience,
+    handle: Option<String>,
+    limits: Limits,
+    participants_connected: u64,
+) -> Result<Snapshot, sqlx::Error> {
+    let mut tx = begin_consistent_read(db).await?;
+    let view = if audience == Audience::Moderator {
+        View::Moderator
+    } else {
+        View::Public
+    };
+    let session = session_view(&mut tx, session_id, view).await?;
+    let mut parts = Personal::new(you(audience, handle), limits, participants_connected);
+    match audience {
+        Audience::Participant(me) => {
+            (parts.mine, parts.my_votes) = owned_by(&mut tx, session_id, me).await?;
+        }
+        Audience::Moderator => {
+            let notes = sqlx::query(
+                "select s.display_name, b.text, b.created_at from backstage_note b join staff s on s.staff_id = b.staff_id \
+                 where b.session_id = $1 order by b.backstage_note_id desc limit $2",
+            )
+            .bind(session_id)
+            .bind(BACKSTAGE_SHOWN)
+            .fetch_all(&mut *tx)
+            .await?;
+            parts.backstage = notes
+                .iter()
+                .map(|r| {
+                    Ok(BackstageNote {
+                        author: r.try_get(0)?,
+                        text: r.try_get(1)?,
+                        at: r.try_get(2)?,
+                    })
+                })
+                .collect::<Result<Vec<_>, sqlx::Error>>()?;
+            parts.backstage.reverse();
+            parts.disposition = Some(disposition_in(&mut tx, session_id).await?);
+        }
+        Audience::Viewer => {}
+    }
+    tx.commit().await?;
+    Ok(session.snapshot_for(audience, parts))
 }
 
 async fn disposition_in(
@@ -2370,10 +2477,13 @@ fn stored_from_row(row: &AnyRow) -> Result<StoredChange, sqlx::Error> {
 }
 
 /// The last sequence number committed in a session.
-pub async fn last_seq(db: &Db, session_id: i64) -> Result<i64, sqlx::Error> {
+pub async fn last_seq<'e, E>(executor: E, session_id: i64) -> Result<i64, sqlx::Error>
+where
+    E: sqlx::Executor<'e, Database = Any>,
+{
     sqlx::query("select last_seq from live_session where session_id = $1")
         .bind(session_id)
-        .fetch_one(&db.pool)
+        .fetch_one(executor)
         .await?
         .try_get(0)
 }

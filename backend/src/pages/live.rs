@@ -37,7 +37,7 @@ use crate::live::protocol::{
     ClientFrame, Command, ErrorCode, FloorEntryView, FloorOrder, Limits, LiveState, ModerationMode,
     QaState, QuestionView, SafeguardingLevel, Snapshot,
 };
-use crate::live::store::{self, Actor, Audience};
+use crate::live::store::{Actor, Audience};
 
 /// The live page routes.
 pub fn router() -> Router<AppState> {
@@ -712,15 +712,10 @@ async fn snapshot_for(
     audience: Audience,
     handle: Option<String>,
 ) -> Result<Snapshot, AppError> {
-    Ok(store::snapshot(
-        &state.db,
-        session_id,
-        audience,
-        handle,
-        state.live.limits().public(),
-        0,
-    )
-    .await?)
+    let hub = state.live.hub(session_id).await?;
+    Ok(hub
+        .snapshot(&state.db, audience, handle, state.live.limits().public())
+        .await?)
 }
 
 async fn presence(state: &AppState, session_id: i64) -> Result<u64, AppError> {
@@ -892,7 +887,10 @@ async fn join(
         regional_group: Some(form.regional_group.clone()),
         accept_code_of_conduct: form.accept_code_of_conduct.is_some(),
     };
-    match participants::join_from(&state.db, session_id, &request, &address.key().to_string()).await
+    match state
+        .live
+        .join(session_id, &request, &address.key().to_string())
+        .await
     {
         Ok(joined) => {
             let key = Cookie::build((key_cookie_name(session_id), joined.data_key))

@@ -7,9 +7,11 @@ use reqwest::StatusCode;
 use serde_json::json;
 
 use crate::helpers::TestApp;
+use crate::live_client::letters;
 use crate::live_client::{LiveClient, acked, close_code, open, refused};
 
 both!(
+    joins_at_once_are_all_stored_and_each_handle_is_given_once,
     a_pre_moderated_question_reaches_participants_only_after_approval,
     a_post_moderated_question_is_visible_at_once_unless_it_holds_contact_details,
     votes_and_merges_give_exact_tallies,
@@ -1150,4 +1152,72 @@ async fn the_socket_address_refuses_what_is_not_a_websocket_handshake() {
         accepted.headers()["sec-websocket-accept"],
         "s3pPLMBiTxaQ9kYGzzhZRbK+xOo="
     );
+}
+
+/// Joins are stored many to a commit (`participants::JoinWriter`). Sixty people joining at once
+/// all get their own participant; of ten who pick the same handle (or a look-alike), exactly one
+/// gets it and the others are told to choose another, and nothing else is stored.
+async fn joins_at_once_are_all_stored_and_each_handle_is_given_once(app: TestApp) {
+    let org = app.organizer().await;
+    let session_id = app.live_session(&org).await;
+    let tag = letters(6);
+    let same = [
+        format!("Same {tag}"),
+        format!("same {tag}"),
+        format!("SAME {tag}"),
+        format!("Same  {tag}"),
+    ];
+    let handles: Vec<String> = (0..50)
+        .map(|i| format!("Own {tag} {}", letters(4) + &"x".repeat(i % 7)))
+        .chain((0..10).map(|i| same[i % same.len()].clone()))
+        .collect();
+    let replies = futures_util::future::join_all(handles.iter().map(|handle| {
+        let client = app.anonymous();
+        let body = json!({"handle": handle, "age_band": "13_15", "attendance": "online",
+            "accept_code_of_conduct": true});
+        async move {
+            client
+                .post_json(
+                    &format!("/api/sessions/{session_id}/live/participants"),
+                    &body,
+                )
+                .await
+        }
+    }))
+    .await;
+    let mut ids = std::collections::BTreeSet::new();
+    for (handle, reply) in handles.iter().zip(&replies).take(50) {
+        assert_eq!(
+            reply.status,
+            StatusCode::CREATED,
+            "{handle}: {}",
+            reply.text
+        );
+        assert!(ids.insert(reply.body["participant_id"].as_i64().expect("an id")));
+    }
+    let same_replies = &replies[50..];
+    let winners = same_replies
+        .iter()
+        .filter(|r| r.status == StatusCode::CREATED)
+        .count();
+    assert_eq!(winners, 1, "one of the look-alike handles is given");
+    for reply in same_replies
+        .iter()
+        .filter(|r| r.status != StatusCode::CREATED)
+    {
+        assert_eq!(
+            reply.status,
+            StatusCode::UNPROCESSABLE_ENTITY,
+            "{}",
+            reply.text
+        );
+        assert_eq!(reply.body["error"], "validation_failed");
+        assert_eq!(reply.body["fields"][0]["field"], "handle");
+    }
+    let stored: i64 = sqlx::query_scalar("select count(*) from participant where session_id = $1")
+        .bind(session_id)
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+    assert_eq!(stored, 51);
 }

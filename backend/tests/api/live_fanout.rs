@@ -27,6 +27,7 @@ use crate::live_durability::Plenary;
 both!(
     hundreds_of_clients_see_every_change_once_and_only_what_they_may,
     a_client_that_stops_reading_is_cut_off_while_others_get_everything,
+    sockets_opened_while_changes_stream_in_start_where_their_snapshot_ends,
 );
 
 /// How long the driver waits for one reply or for every client to catch up.
@@ -528,6 +529,136 @@ async fn hundreds_of_clients_see_every_change_once_and_only_what_they_may(app: T
 }
 
 /// The participants' cookies, owned (streams of futures must not borrow through closures).
+/// Snapshots share a public view read once for many sockets (`Hub::snapshot`). Sockets that
+/// open while questions are asked, answered and voted on must still each start exactly where
+/// their snapshot ends: no change missed, none twice, their own questions and votes included.
+async fn sockets_opened_while_changes_stream_in_start_where_their_snapshot_ends(app: TestApp) {
+    const LATE: usize = 60;
+    const CHANGES: usize = 40;
+    let org = app.organizer().await;
+    let session_id = app.live_session(&org).await;
+    let moderator =
+        Driven::start(LiveClient::connect(&app, session_id, org.cookie_header().as_deref()).await);
+    acked(
+        &moderator
+            .command(Command::SetModeration {
+                mode: ModerationMode::Post,
+            })
+            .await,
+    );
+    // Each participant may ask five questions a minute: eight askers take turns.
+    let mut askers = Vec::new();
+    for i in 0..8 {
+        let joined = app
+            .join(session_id, &format!("Streamer{}", letter_name(i)))
+            .await;
+        askers.push(Driven::start(
+            LiveClient::connect(&app, session_id, Some(&joined.cookie)).await,
+        ));
+    }
+    let late: Vec<Joined> = join_all((0..LATE).map(|i| {
+        let app = app.clone();
+        async move {
+            app.join(session_id, &format!("Late{}", letter_name(i)))
+                .await
+        }
+    }))
+    .await;
+
+    // Half the late participants ask and vote before their sockets open (over a first socket
+    // each, closed again), so their snapshots must carry their own questions and votes.
+    let mut voted = Vec::new();
+    for (i, j) in late.iter().enumerate().take(LATE / 2) {
+        let mut first = LiveClient::connect(&app, session_id, Some(&j.cookie)).await;
+        let question_id = first
+            .ask(&format!("Early question {}?", letter_name(i)))
+            .await;
+        acked(
+            &first
+                .command(Command::Vote {
+                    question_id,
+                    up: true,
+                })
+                .await,
+        );
+        voted.push(question_id);
+    }
+
+    // The askers and the moderator keep changing the session while the late sockets open: a
+    // few open during each change, so each few race one change and follow others they must
+    // not miss.
+    let mut chunks = late.chunks(3);
+    let mut opened = Vec::new();
+    let mut viewers = Vec::new();
+    for i in 0..CHANGES {
+        let change = async {
+            let asker = &askers[i % askers.len()];
+            let (_, result) = acked(
+                &asker
+                    .command(ask(format!("Streamed question {}?", letter_name(i))))
+                    .await,
+            );
+            let question_id = result.question_id.expect("a question id");
+            if i % 3 == 0 {
+                acked(
+                    &moderator
+                        .command(Command::MarkAnswered { question_id })
+                        .await,
+                );
+            }
+        };
+        // Three participants and a viewer (a visitor or a presenter screen, who share the
+        // public view without a read of their own).
+        let chunk = chunks.next();
+        let opening = join_all(
+            chunk
+                .unwrap_or_default()
+                .iter()
+                .map(|j| Some(j.cookie.as_str()))
+                .chain([None])
+                .map(|cookie| LiveClient::connect(&app, session_id, cookie)),
+        );
+        let ((), mut clients) = tokio::join!(change, opening);
+        viewers.push(Driven::start(clients.pop().expect("a viewer")));
+        opened.extend(clients.into_iter().map(Driven::start));
+    }
+    assert_eq!(opened.len(), LATE, "every late socket opened");
+
+    let everyone: Vec<&Driven> = opened
+        .iter()
+        .chain(&viewers)
+        .chain(&askers)
+        .chain([&moderator])
+        .collect();
+    let final_seq = sync_all(&app, session_id, &everyone).await;
+    let fresh = LiveClient::connect(&app, session_id, None).await;
+    assert_eq!(fresh.view.seq, final_seq);
+    let public = fresh.view.public_state();
+    assert_eq!(public.len(), LATE / 2 + CHANGES, "every question is public");
+    drop(everyone);
+    let mut late_clients = Vec::new();
+    for client in opened {
+        late_clients.push(client.finish().await);
+    }
+    for viewer in viewers {
+        let viewer = viewer.finish().await;
+        assert_eq!(viewer.view.seq, final_seq, "a viewer");
+        assert_eq!(viewer.view.public_state(), public, "a viewer");
+    }
+    for (i, (j, client)) in late.iter().zip(&late_clients).enumerate() {
+        // Continuity was checked frame by frame as each client applied them.
+        assert_eq!(client.view.seq, final_seq, "{}", j.handle);
+        assert_eq!(client.view.public_state(), public, "{}", j.handle);
+        let snapshot = client.view.snapshot.as_ref().expect("a snapshot");
+        if i < LATE / 2 {
+            assert_eq!(snapshot.mine.len(), 1, "{}'s own question", j.handle);
+            assert_eq!(snapshot.my_votes, vec![voted[i]], "{}'s vote", j.handle);
+        } else {
+            assert!(snapshot.mine.is_empty() && snapshot.my_votes.is_empty());
+        }
+    }
+}
+
 fn cookies<'a>(joined: impl Iterator<Item = &'a Joined>) -> Vec<String> {
     joined.map(|j| j.cookie.clone()).collect()
 }
