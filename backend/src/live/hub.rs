@@ -164,19 +164,26 @@ impl Hub {
     /// The snapshot `audience` gets now. Participants and viewers share the public view while
     /// it is current (one database read for a join storm's thousands of sockets) and add only
     /// what is theirs; moderators' snapshots are read whole. A socket subscribes first.
+    /// `owns_nothing_at`: the sequence number at which a participant was read to have asked
+    /// nothing and voted for nothing, if they were.
     pub async fn snapshot(
         &self,
         db: &Db,
         audience: Audience,
         handle: Option<String>,
         limits: Limits,
+        owns_nothing_at: Option<i64>,
     ) -> Result<Snapshot, sqlx::Error> {
         let connected = self.participants_connected();
         if audience != Audience::Moderator {
             let view = self.public_view(db).await?;
+            let you = store::Receiver {
+                audience,
+                handle: handle.clone(),
+                owns_nothing_at,
+            };
             if let Some(snapshot) =
-                store::snapshot_from_view(db, &view, audience, handle.clone(), limits, connected)
-                    .await?
+                store::snapshot_from_view(db, &view, you, limits, connected).await?
             {
                 return Ok(snapshot);
             }

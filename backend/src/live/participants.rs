@@ -427,6 +427,38 @@ pub async fn participant_for_token(
     }))
 }
 
+/// A participant opening a socket, read in one statement: who the join cookie stands for, and
+/// the session's sequence number then, if they had asked nothing and voted for nothing (so a
+/// snapshot at that number needs no read of their own; see `Hub::snapshot`).
+pub async fn participant_for_socket(
+    db: &Db,
+    session_id: i64,
+    token: &str,
+) -> Result<Option<(ParticipantRef, Option<i64>)>, AppError> {
+    let row = sqlx::query(
+        "select p.participant_id, p.handle, l.last_seq, cast(case when \
+         exists (select 1 from question q where q.participant_id = p.participant_id) \
+         or exists (select 1 from question_vote v where v.participant_id = p.participant_id) \
+         then 1 else 0 end as bigint) from participant p join live_session l on l.session_id = p.session_id \
+         where p.token_hash = $1 and p.session_id = $2 and p.removed_at is null",
+    )
+    .bind(token_hash(token))
+    .bind(session_id)
+    .fetch_optional(&db.pool)
+    .await?;
+    let Some(row) = row else { return Ok(None) };
+    let owns_something = row.try_get::<i64, _>(3)? != 0;
+    let participant = ParticipantRef {
+        participant_id: row.try_get(0)?,
+        session_id,
+        handle: row.try_get(1)?,
+    };
+    Ok(Some((
+        participant,
+        (!owns_something).then_some(row.try_get(2)?),
+    )))
+}
+
 /// True when `staff` may moderate the session: organizers always, moderators when assigned.
 pub async fn can_moderate<'e, E>(
     executor: E,

@@ -22,7 +22,7 @@ use tokio_tungstenite::tungstenite::protocol::{CloseFrame, Role, WebSocketConfig
 use tokio_tungstenite::tungstenite::{self, Message, Utf8Bytes};
 
 use super::hub::{Hub, Outgoing, Reply};
-use super::participants::{ensure_live_session, participant_cookie_name, participant_for_token};
+use super::participants::{ensure_live_session, participant_cookie_name, participant_for_socket};
 use super::protocol::{ClientFrame, ErrorCode, ServerFrame, close};
 use super::store::{self, Actor, Audience};
 use super::upgrade::{RawSocket, SocketUpgrade, close_frame, text_frame, write_frames};
@@ -70,6 +70,9 @@ struct Connection {
     actor: Option<Actor>,
     handle: Option<String>,
     address: ClientAddress,
+    /// For a participant who had asked nothing and voted for nothing: the sequence number
+    /// that was read at (see `participant_for_socket`).
+    owns_nothing_at: Option<i64>,
 }
 
 /// `GET /live/sessions/{session_id}/socket`: upgrades to the live protocol.
@@ -95,6 +98,7 @@ pub async fn live_socket(
         actor: None,
         handle: None,
         address,
+        owns_nothing_at: None,
     };
     if !presenter {
         if let Some(staff) = staff {
@@ -104,6 +108,7 @@ pub async fn live_socket(
                     actor: Some(Actor::Moderator(staff.staff_id)),
                     handle: Some(staff.display_name),
                     address,
+                    owns_nothing_at: None,
                 };
             } else if crate::archive::transcripts::may_caption(
                 &state.db.pool,
@@ -118,19 +123,21 @@ pub async fn live_socket(
                     actor: Some(Actor::Staff(staff.staff_id)),
                     handle: Some(staff.display_name),
                     address,
+                    owns_nothing_at: None,
                 };
             }
         }
         if connection.actor.is_none() {
             if let Some(cookie) = jar.get(&participant_cookie_name(session_id)) {
-                if let Some(p) =
-                    participant_for_token(&state.db, session_id, cookie.value()).await?
+                if let Some((p, owns_nothing_at)) =
+                    participant_for_socket(&state.db, session_id, cookie.value()).await?
                 {
                     connection = Connection {
                         audience: Audience::Participant(p.participant_id),
                         actor: Some(Actor::Participant(p.participant_id)),
                         handle: Some(p.handle),
                         address,
+                        owns_nothing_at,
                     };
                 }
             }
@@ -546,6 +553,7 @@ async fn start(
             conn.audience,
             conn.handle.clone(),
             state.live.limits().public(),
+            conn.owns_nothing_at,
         )
         .await;
     match snapshot {

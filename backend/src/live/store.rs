@@ -2269,21 +2269,36 @@ fn you(audience: Audience, handle: Option<String>) -> You {
     }
 }
 
-/// A participant's or viewer's snapshot from a public view read earlier, if nothing has been
-/// committed in the session since that view's `seq` (`None` otherwise: read a whole snapshot).
-/// A participant's own questions and votes are read here, at that same `seq`.
+/// Who a snapshot is for.
+pub struct Receiver {
+    pub audience: Audience,
+    pub handle: Option<String>,
+    /// The sequence number at which a participant was read to have asked nothing and voted for
+    /// nothing, if they were (`participants::participant_for_socket`).
+    pub owns_nothing_at: Option<i64>,
+}
+
+/// A participant's or viewer's snapshot from a public view read earlier, if it can be made at
+/// that view's `seq` (`None` otherwise: read a whole snapshot). A participant's own questions
+/// and votes are read with the session's `seq`, to prove they belong to the same state, unless
+/// they were known to have none at that `seq`.
 pub async fn snapshot_from_view(
     db: &Db,
     view: &SessionView,
-    audience: Audience,
-    handle: Option<String>,
+    receiver: Receiver,
     limits: Limits,
     participants_connected: u64,
 ) -> Result<Option<Snapshot>, sqlx::Error> {
-    let mut parts = Personal::new(you(audience, handle), limits, participants_connected);
+    let audience = receiver.audience;
+    let mut parts = Personal::new(
+        you(audience, receiver.handle),
+        limits,
+        participants_connected,
+    );
     match audience {
         Audience::Moderator => return Ok(None),
         Audience::Viewer => {}
+        Audience::Participant(_) if receiver.owns_nothing_at == Some(view.seq) => {}
         Audience::Participant(me) => {
             let mut tx = begin_consistent_read(db).await?;
             // Every change to questions and votes commits a new sequence number with it.

@@ -714,7 +714,13 @@ async fn snapshot_for(
 ) -> Result<Snapshot, AppError> {
     let hub = state.live.hub(session_id).await?;
     Ok(hub
-        .snapshot(&state.db, audience, handle, state.live.limits().public())
+        .snapshot(
+            &state.db,
+            audience,
+            handle,
+            state.live.limits().public(),
+            None,
+        )
         .await?)
 }
 
