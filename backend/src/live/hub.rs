@@ -191,6 +191,11 @@ impl Hub {
         store::snapshot(db, self.session_id, audience, handle, limits, connected).await
     }
 
+    /// The highest sequence number the writer has published (see `published_seq`).
+    pub fn published_seq(&self) -> i64 {
+        self.published_seq.load(Ordering::SeqCst)
+    }
+
     /// The public view: the one read last if nothing was published since and it is younger
     /// than [`PUBLIC_VIEW_MAX_AGE`], otherwise read now.
     async fn public_view(&self, db: &Db) -> Result<Arc<SessionView>, sqlx::Error> {
@@ -207,7 +212,7 @@ impl Hub {
     }
 
     fn current_view(&self) -> Option<Arc<SessionView>> {
-        let published = self.published_seq.load(Ordering::SeqCst);
+        let published = self.published_seq();
         let cached = self.view.lock().expect(NOT_POISONED);
         cached
             .as_ref()
@@ -343,6 +348,16 @@ impl Live {
         request: &JoinRequest,
         address_key: &str,
     ) -> Result<Joined, AppError> {
+        // A hub exists only for a session whose live state does: one query fewer per join
+        // after the first.
+        let has_hub = self
+            .hubs
+            .lock()
+            .expect(NOT_POISONED)
+            .contains_key(&session_id);
+        if !has_hub {
+            participants::ensure_live_session(&self.db, session_id).await?;
+        }
         participants::join_from(&self.db, &self.joins, session_id, request, address_key).await
     }
 

@@ -15,7 +15,7 @@ use crate::domain::text::{Handle, TextError};
 use crate::http::error::{AppError, FieldError};
 use tokio::sync::{mpsc, oneshot};
 
-use crate::store::{Db, is_unique_violation, now};
+use crate::store::{Db, is_foreign_key_violation, is_unique_violation, now};
 
 /// Letters and digits that cannot be mistaken for one another when read off a screen.
 const CODE_ALPHABET: &[u8] = b"ABCDEFGHJKLMNPQRSTUVWXYZ23456789";
@@ -188,7 +188,8 @@ fn text_error_message(err: TextError) -> String {
 
 /// Joins from a client address (its rate-limit key): checks the form, refuses look-alike
 /// handles and people banned from the event by handle or by address, and stores the
-/// participant through `writer`, which commits many joins at once.
+/// participant through `writer`, which commits many joins at once. The session's live state
+/// must exist (`ensure_live_session`); a session deleted meanwhile is 404.
 pub async fn join_from(
     db: &Db,
     writer: &JoinWriter,
@@ -196,7 +197,6 @@ pub async fn join_from(
     request: &JoinRequest,
     address_key: &str,
 ) -> Result<Joined, AppError> {
-    ensure_live_session(db, session_id).await?;
     let mut fields = Vec::new();
     let handle = match Handle::parse(&request.handle) {
         Ok(h) => Some(h),
@@ -362,10 +362,12 @@ async fn write_joins(db: Db, mut rx: mpsc::Receiver<PendingJoin>) {
             Err(e) => {
                 tracing::warn!(error = %e, joins = batch.len(), "a batch of joins failed; storing them one by one");
                 for pending in batch.drain(..) {
-                    let one = insert_batch(&db, &[&pending.row])
-                        .await
-                        .map(|ids| ids.into_iter().next().flatten())
-                        .map_err(AppError::from);
+                    let one = match insert_batch(&db, &[&pending.row]).await {
+                        Ok(ids) => Ok(ids.into_iter().next().flatten()),
+                        // The session was deleted after the join was checked.
+                        Err(e) if is_foreign_key_violation(&e) => Err(AppError::NotFound),
+                        Err(e) => Err(e.into()),
+                    };
                     let _ = pending.reply.send(one);
                 }
             }

@@ -517,6 +517,16 @@ async fn start(
     io: &mut RawSocket,
 ) -> Result<i64, ()> {
     let settings = &state.live.settings;
+    let presence = || ServerFrame::Presence {
+        participants: hub.participants_connected(),
+    };
+    // Nothing published after `since`: nothing to replay, and no database read. Most of a
+    // restart's reconnecting audience is here; whatever is committed next reaches this socket
+    // on the ring, which it joined before this check.
+    if let Some(since) = since.filter(|&since| since == hub.published_seq()) {
+        write_frames(io, [text_frame(frame_text(&presence()))], WRITE_TIMEOUT).await?;
+        return Ok(since);
+    }
     if let Some(since) = since {
         match store::replay(
             &state.db,
@@ -528,13 +538,10 @@ async fn start(
         .await
         {
             Ok(Some((last_seq, frames))) => {
-                let presence = ServerFrame::Presence {
-                    participants: hub.participants_connected(),
-                };
                 let frames = frames
                     .into_iter()
                     .map(text_frame)
-                    .chain([text_frame(frame_text(&presence))]);
+                    .chain([text_frame(frame_text(&presence()))]);
                 write_frames(io, frames, WRITE_TIMEOUT).await?;
                 return Ok(last_seq);
             }

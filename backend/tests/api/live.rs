@@ -473,6 +473,26 @@ async fn a_resumed_client_misses_nothing_and_gets_nothing_twice(app: TestApp) {
     );
     assert_eq!(flaky_ws.view.questions[&first].votes, 1);
     assert!(!flaky_ws.view.questions.contains_key(&second));
+    // A resume at the latest seq has nothing to replay: the presence count comes first, then
+    // the next change, with no gap.
+    let caught_up = flaky_ws.drop_connection().await;
+    let mut again = LiveClient::resume(
+        caught_up,
+        &app.socket_url(session_id, ""),
+        Some(&flaky.cookie),
+        &app.address,
+    )
+    .await;
+    let frame = again.next_frame().await;
+    assert!(matches!(frame, ServerFrame::Presence { .. }), "{frame:?}");
+    let (next, _) = acked(
+        &moderator
+            .command(Command::SetModeration {
+                mode: ModerationMode::Post,
+            })
+            .await,
+    );
+    again.until_seq(next.expect("a seq")).await;
     // A resume point the session never reached gets a fresh snapshot instead.
     let odd = crate::live_client::ClientView {
         seq: 999_999,
@@ -1220,4 +1240,31 @@ async fn joins_at_once_are_all_stored_and_each_handle_is_given_once(app: TestApp
         .await
         .unwrap();
     assert_eq!(stored, 51);
+
+    // No such session: 404. Nor once a session is deleted after its hub started (the join
+    // then skips the live-state check, and the insert finds no session).
+    let join = |session_id: i64| {
+        let client = app.anonymous();
+        async move {
+            client
+                .post_json(
+                    &format!("/api/sessions/{session_id}/live/participants"),
+                    &json!({"handle": format!("Late {}", letters(5)), "age_band": "18_plus",
+                        "attendance": "online", "accept_code_of_conduct": true}),
+                )
+                .await
+        }
+    };
+    assert_eq!(
+        join(i64::from(i32::MAX)).await.status,
+        StatusCode::NOT_FOUND
+    );
+    let _watching = LiveClient::connect(&app, session_id, None).await;
+    sqlx::query("delete from session where session_id = $1")
+        .bind(session_id)
+        .execute(&app.db.pool)
+        .await
+        .unwrap();
+    let gone = join(session_id).await;
+    assert_eq!(gone.status, StatusCode::NOT_FOUND, "{}", gone.text);
 }
