@@ -20,8 +20,7 @@ use tokio::time::Instant;
 use tokio_tungstenite::tungstenite::Utf8Bytes;
 
 use super::participants::{self, JoinRequest, JoinWriter, Joined};
-use super::protocol::{AckResult, ClientFrame, ErrorCode, ServerFrame};
-use super::protocol::{Limits, Snapshot};
+use super::protocol::{AckResult, ClientFrame, ErrorCode, Limits, ServerFrame, Snapshot};
 use super::store::{
     self, Actor, ApplyError, Audience, EngineLimits, Refusal, SessionView, StoredChange,
     TallyBuffer, Writer,
@@ -177,13 +176,13 @@ impl Hub {
         let connected = self.participants_connected();
         if audience != Audience::Moderator {
             let view = self.public_view(db).await?;
-            let you = store::Receiver {
+            let receiver = store::Receiver {
                 audience,
                 handle: handle.clone(),
                 owns_nothing_at,
             };
             if let Some(snapshot) =
-                store::snapshot_from_view(db, &view, you, limits, connected).await?
+                store::snapshot_from_view(db, &view, receiver, limits, connected).await?
             {
                 return Ok(snapshot);
             }

@@ -5,6 +5,7 @@ use axum_extra::extract::cookie::{Cookie, SameSite};
 use rand::Rng;
 use serde::{Deserialize, Serialize};
 use sqlx::Row;
+use tokio::sync::{mpsc, oneshot};
 use utoipa::ToSchema;
 
 use crate::auth::{Staff, new_token, token_hash};
@@ -13,8 +14,6 @@ use crate::domain::schedule::{
 };
 use crate::domain::text::{Handle, TextError};
 use crate::http::error::{AppError, FieldError};
-use tokio::sync::{mpsc, oneshot};
-
 use crate::store::{Db, is_foreign_key_violation, is_unique_violation, now};
 
 /// Letters and digits that cannot be mistaken for one another when read off a screen.
@@ -313,8 +312,8 @@ struct PendingJoin {
 /// transaction, then answers each (group commit, as the session writers do for commands).
 ///
 /// Each commit waits for the disk (`synchronous = full`), and on SQLite separate commits also
-/// queue for the one write lock; in a join storm that capped joins near one per commit
-/// (docs/BENCHMARKS.md, S2). A join is answered only after its batch is committed.
+/// queue for the one write lock: on a server that had run other scenarios, joins waited over a
+/// second for it (docs/BENCHMARKS.md, S2). A join is answered only after its batch is committed.
 #[derive(Clone)]
 pub struct JoinWriter {
     pending: mpsc::Sender<PendingJoin>,

@@ -2079,9 +2079,9 @@ async fn begin_consistent_read(db: &Db) -> Result<Transaction<'static, Any>, sql
     Ok(tx)
 }
 
-/// What everyone who is not a moderator sees of a session at one sequence number: the part of
-/// their snapshots that is the same for all of them, so a hub can read it once for many sockets
-/// (see `Hub::public_view`).
+/// A session at one sequence number as one view of it shows it (public, or moderators'): the
+/// part of a snapshot that everyone with that view shares. A hub reads the public one once for
+/// many sockets (see `Hub::snapshot`).
 #[derive(Debug)]
 pub struct SessionView {
     pub seq: i64,
