@@ -1191,20 +1191,21 @@ async fn joins_at_once_are_all_stored_and_each_handle_is_given_once(app: TestApp
         .map(|i| format!("Own {tag} {}", letters(4) + &"x".repeat(i % 7)))
         .chain((0..10).map(|i| same[i % same.len()].clone()))
         .collect();
-    let replies = futures_util::future::join_all(handles.iter().map(|handle| {
+    // A join as the API takes it, to any session.
+    let join = |session_id: i64, handle: String| {
         let client = app.anonymous();
-        let body = json!({"handle": handle, "age_band": "13_15", "attendance": "online",
-            "accept_code_of_conduct": true});
         async move {
             client
                 .post_json(
                     &format!("/api/sessions/{session_id}/live/participants"),
-                    &body,
+                    &json!({"handle": handle, "age_band": "13_15", "attendance": "online",
+                        "accept_code_of_conduct": true}),
                 )
                 .await
         }
-    }))
-    .await;
+    };
+    let replies =
+        futures_util::future::join_all(handles.iter().map(|h| join(session_id, h.clone()))).await;
     let mut ids = std::collections::BTreeSet::new();
     for (handle, reply) in handles.iter().zip(&replies).take(50) {
         assert_eq!(
@@ -1243,20 +1244,9 @@ async fn joins_at_once_are_all_stored_and_each_handle_is_given_once(app: TestApp
 
     // No such session: 404. Nor once a session is deleted after its hub started (the join
     // then skips the live-state check, and the insert finds no session).
-    let join = |session_id: i64| {
-        let client = app.anonymous();
-        async move {
-            client
-                .post_json(
-                    &format!("/api/sessions/{session_id}/live/participants"),
-                    &json!({"handle": format!("Late {}", letters(5)), "age_band": "18_plus",
-                        "attendance": "online", "accept_code_of_conduct": true}),
-                )
-                .await
-        }
-    };
+    let late = || format!("Late {}", letters(5));
     assert_eq!(
-        join(i64::from(i32::MAX)).await.status,
+        join(i64::from(i32::MAX), late()).await.status,
         StatusCode::NOT_FOUND
     );
     let _watching = LiveClient::connect(&app, session_id, None).await;
@@ -1265,6 +1255,6 @@ async fn joins_at_once_are_all_stored_and_each_handle_is_given_once(app: TestApp
         .execute(&app.db.pool)
         .await
         .unwrap();
-    let gone = join(session_id).await;
+    let gone = join(session_id, late()).await;
     assert_eq!(gone.status, StatusCode::NOT_FOUND, "{}", gone.text);
 }
