@@ -7,6 +7,7 @@
 #     N=10000 RUNS=3 RATES=5,10,20,40,80 loadtest/bench.sh   # S1, S4 (all three), S5, S2/S3, S6-S8
 #     N=10000 SCENARIOS="s1 s6 s7" loadtest/bench.sh         # only these, S8
 #     python3 loadtest/summarize.py bench-results/<time>  # the tables, medians over the runs
+#     JOIN_RATE=0 N=10000 SCENARIOS=s2s3 loadtest/bench.sh   # S2 with every join at once
 #
 # Every run starts fresh servers (a new database for Plenary), so memory per connection is
 # measured from a clean process each time. Servers are pinned to core 0 and the load generator
@@ -16,6 +17,8 @@ cd "$(dirname "$0")/.."
 N=${N:-1000}
 RUNS=${RUNS:-1}
 RATES=${RATES:-10,50,100,200,400}
+# S2's participants arrive at this many a second (the target's rate); 0 starts them all at once.
+JOIN_RATE=${JOIN_RATE:-2500}
 SCENARIOS=" ${SCENARIOS:-s1 s4 s5 s2s3 s6 s7 s8} "
 want() { [[ $SCENARIOS == *" $1 "* ]]; }
 OUT=${OUT:-bench-results/$(date -u +%Y%m%dT%H%M%SZ)}
@@ -101,7 +104,8 @@ for run in $(seq 1 "$RUNS"); do
     fi
     if want s2s3; then
         "${LT[@]}" fanout --session "$SESSION" --server http://127.0.0.1:8090 --participants "$N" \
-            --rate 10 --duration 10 --server-pid "$PLENARY_PID" --json "$OUT/s2s3-plenary-$run.json"
+            --rate 10 --duration 10 --join-rate "$JOIN_RATE" \
+            --server-pid "$PLENARY_PID" --json "$OUT/s2s3-plenary-$run.json"
     fi
     # S6 then S7 on the same server: S7's session holds S6's questions too.
     if want s6; then

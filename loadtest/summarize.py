@@ -82,12 +82,14 @@ def fanout(runs):
     if not reports:
         return
     print(
-        "| participants | runs | joins/s | join → snapshot p50 / p99 ms "
+        "| participants | runs | arrivals/s | joins/s | join → snapshot p50 / p99 ms "
         "| publish → receive p50 / p99 ms | publish → last receive p99 ms | lost / dup | server CPU s |"
     )
-    print("|---|---|---|---|---|---|---|---|")
+    print("|---|---|---|---|---|---|---|---|---|")
+    rate = reports[0].get("join_rate")
     print(
         f"| {reports[0]['participants']:,} | {len(reports)} "
+        f"| {f'{rate:,.0f}' if rate else 'all at once'} "
         f"| {med([r['joins_per_second'] for r in reports]):,.0f} "
         f"| {med([r['snapshot_ms']['p50'] for r in reports]):,.0f} / "
         f"{med([r['snapshot_ms']['p99'] for r in reports]):,.0f} "

@@ -52,12 +52,18 @@ pub struct Config {
     /// At most this many HTTP joins in flight at once in the join storm; `None` starts them all
     /// at once. Each join in flight can hold one more descriptor (its pooled HTTP connection).
     pub join_concurrency: Option<usize>,
+    /// Participants arrive at this many a second, each at its own due time, and its join →
+    /// snapshot time runs from that due time (open loop: a slow server does not slow the
+    /// arrivals). `None` starts every join at once.
+    pub join_rate: Option<f64>,
 }
 
 /// Figures of one run.
 #[derive(Debug, Clone, Default, serde::Serialize)]
 pub struct Report {
     pub participants: usize,
+    /// The arrival rate asked for (`--join-rate`); `None` when all joined at once.
+    pub join_rate: Option<f64>,
     pub joins_per_second: f64,
     pub snapshot_ms: Percentiles,
     pub actions: u64,
@@ -386,7 +392,8 @@ pub(crate) struct Joined {
 
 /// The join storm (S2): participants `indices` (handle number `base + i`, source address and
 /// HTTP client `i mod k`) join over HTTP, open their sockets and read their snapshots, all at
-/// once, or with at most `config.join_concurrency` HTTP joins in flight.
+/// once or arriving at `config.join_rate` a second, with at most `config.join_concurrency`
+/// HTTP joins in flight. Each one's join → snapshot time runs from the moment it was due.
 pub(crate) async fn join_storm(
     config: &Config,
     http: &[reqwest::Client],
@@ -396,13 +403,20 @@ pub(crate) async fn join_storm(
     let permits = config
         .join_concurrency
         .map(|n| Arc::new(tokio::sync::Semaphore::new(n.max(1))));
+    let start = Instant::now();
+    let first = indices.start;
     let mut joins = Vec::new();
     for n in indices {
         let http = http[n % http.len()].clone();
         let config = config.clone();
         let permits = permits.clone();
+        let due = match config.join_rate {
+            Some(rate) => start + Duration::from_secs_f64((n - first) as f64 / rate),
+            None => start,
+        };
         joins.push(tokio::spawn(async move {
-            let t0 = Instant::now();
+            tokio::time::sleep_until(due.into()).await;
+            let t0 = due;
             let cookie = {
                 let _permit = match &permits {
                     Some(p) => Some(p.acquire().await?),
@@ -534,6 +548,7 @@ pub async fn fan_out(config: Config) -> anyhow::Result<Report> {
     let mut last_by_action = vec![0u64; actions as usize];
     let mut report = Report {
         participants: config.participants,
+        join_rate: config.join_rate,
         joins_per_second: (config.participants.saturating_sub(1)) as f64 / join_seconds.max(1e-9),
         snapshot_ms: Percentiles::of(snapshot_ms),
         actions,

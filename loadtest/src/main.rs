@@ -194,6 +194,10 @@ struct Common {
     /// of 10,000 can take the server past its 20,000 open files.
     #[arg(long, default_value_t = 1000)]
     join_concurrency: usize,
+    /// Participants arrive at this many joins a second, open loop, instead of all at once;
+    /// each join → snapshot time runs from its participant's due time.
+    #[arg(long)]
+    join_rate: Option<f64>,
     /// Also write the report as JSON here.
     #[arg(long)]
     json: Option<std::path::PathBuf>,
@@ -213,6 +217,7 @@ impl Common {
             duration: Duration::from_secs(1),
             source_addresses: self.source_addresses.clone(),
             join_concurrency: (self.join_concurrency > 0).then_some(self.join_concurrency),
+            join_rate: self.join_rate.filter(|r| *r > 0.0),
         })
     }
 
@@ -298,6 +303,9 @@ async fn main() -> anyhow::Result<()> {
             let rss_after = common.server_pid().and_then(rss_bytes);
             println!("participants            {}", report.participants);
             println!("joins/s                 {:.0}", report.joins_per_second);
+            if let Some(rate) = report.join_rate {
+                println!("arrivals/s asked        {rate:.0}");
+            }
             println!(
                 "snapshot ms  p50 {:.1}  p99 {:.1}  max {:.1}",
                 report.snapshot_ms.p50, report.snapshot_ms.p99, report.snapshot_ms.max

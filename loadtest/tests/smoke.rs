@@ -25,6 +25,9 @@ async fn a_small_fan_out_loses_and_duplicates_nothing() {
         participants: 200,
         actions_per_second: 20,
         duration: Duration::from_secs(2),
+        // Arrivals on a schedule (S2 as bench.sh runs it); the other scenarios below join all
+        // at once.
+        join_rate: Some(400.0),
         ..Config::default()
     })
     .await
@@ -38,6 +41,7 @@ async fn a_small_fan_out_loses_and_duplicates_nothing() {
         "every change reached every participant: {report:?}"
     );
     assert_eq!(report.snapshot_ms.count, 199);
+    assert_eq!(report.join_rate, Some(400.0));
 
     // The ramp (S3/S4) against the same session: every message of every step reaches all.
     let ramp = ramp(RampConfig {

@@ -240,25 +240,13 @@ pub async fn join_from(
     else {
         return Err(AppError::Validation(fields));
     };
-    let banned = sqlx::query(
-        "select 1 from event_ban b join session s on s.event_id = b.event_id where s.session_id = $1 \
-         and (b.handle_key = $2 or (b.address_key <> '' and b.address_key = $3))",
-    )
-    .bind(session_id)
-    .bind(&handle.key)
-    .bind(address_key)
-    .fetch_optional(&db.pool)
-    .await?;
-    if banned.is_some() {
-        return Err(AppError::Forbidden);
-    }
     let token = new_token();
     let data_key = new_token();
     let row = NewParticipant {
         session_id,
         token_hash: token_hash(&token),
         handle: handle.text.clone(),
-        handle_key: handle.key,
+        handle_key: handle.key.clone(),
         age_band: age_band.as_str(),
         attendance: attendance.as_str(),
         stakeholder_group,
@@ -274,11 +262,35 @@ pub async fn join_from(
             token,
             data_key,
         }),
+        // Refused: banned, or the handle is taken. Only refusals pay for telling which.
+        None if is_banned(db, session_id, &handle.key, address_key).await? => {
+            Err(AppError::Forbidden)
+        }
         None => Err(AppError::field(
             "handle",
             "this handle, or one that looks like it, is taken in this session; please choose another",
         )),
     }
+}
+
+/// Whether the session's event bans this handle (by its look-alike key) or this address.
+/// `insert_batch` applies the same rule inside each insert.
+async fn is_banned(
+    db: &Db,
+    session_id: i64,
+    handle_key: &str,
+    address_key: &str,
+) -> Result<bool, AppError> {
+    Ok(sqlx::query(
+        "select 1 from event_ban b join session s on s.event_id = b.event_id where s.session_id = $1 \
+         and (b.handle_key = $2 or (b.address_key <> '' and b.address_key = $3))",
+    )
+    .bind(session_id)
+    .bind(handle_key)
+    .bind(address_key)
+    .fetch_optional(&db.pool)
+    .await?
+    .is_some())
 }
 
 /// The most joins committed in one transaction.
@@ -299,8 +311,8 @@ struct NewParticipant {
     data_key_hash: String,
 }
 
-/// What the writer tells a join: the new participant's id, `None` when the handle (or one that
-/// looks like it) is taken in the session, or why nothing was stored.
+/// What the writer tells a join: the new participant's id, `None` when the event bans them or
+/// the handle (or one that looks like it) is taken in the session, or why nothing was stored.
 type Inserted = Result<Option<i64>, AppError>;
 
 struct PendingJoin {
@@ -374,18 +386,24 @@ async fn write_joins(db: Db, mut rx: mpsc::Receiver<PendingJoin>) {
     }
 }
 
-/// Inserts `rows` in one transaction; for each, its id, or `None` when its handle is taken.
+/// Inserts `rows` in one transaction; for each, its id, or `None` when the event bans the
+/// handle or address, or the handle is taken.
 async fn insert_batch(db: &Db, rows: &[&NewParticipant]) -> Result<Vec<Option<i64>>, sqlx::Error> {
     let mut tx = db.pool.begin().await?;
     let mut ids = Vec::with_capacity(rows.len());
     for row in rows {
-        // `do nothing` rather than an error: on PostgreSQL a failed statement would abort the
-        // whole batch. The only constraint a checked row can meet is the handle's: the token
-        // hashes are of 32 random bytes.
+        // The ban check is part of the insert, so a join costs one statement and a ban that
+        // lands meanwhile cannot be missed (`is_banned` is the same rule). `do nothing` rather
+        // than an error: on PostgreSQL a failed statement would abort the whole batch. The
+        // only constraint a checked row can meet is the handle's: the token hashes are of 32
+        // random bytes.
         let id = sqlx::query(
             "insert into participant (session_id, token_hash, handle, handle_key, age_band, attendance, \
              stakeholder_group, regional_group, accepted_code_of_conduct_at, created_at, address_key, data_key_hash) \
-             values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10, $11) on conflict do nothing returning participant_id",
+             select $1, $2, $3, $4, $5, $6, $7, $8, $9, $9, $10, $11 where not exists (select 1 from event_ban b \
+             join session s on s.event_id = b.event_id where s.session_id = $1 \
+             and (b.handle_key = $4 or (b.address_key <> '' and b.address_key = $10))) \
+             on conflict do nothing returning participant_id",
         )
         .bind(row.session_id)
         .bind(&row.token_hash)

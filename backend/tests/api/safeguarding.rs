@@ -277,6 +277,15 @@ async fn a_removed_participant_is_disconnected_and_a_banned_one_cannot_rejoin(ap
         &json!({"handle": "Someone New", "age_band": "18_plus", "attendance": "online", "accept_code_of_conduct": true}),
     ).await;
     assert_eq!(other_handle.status, StatusCode::FORBIDDEN);
+    // A refused join stores nothing.
+    let stored: i64 = sqlx::query_scalar(
+        "select count(*) from participant where session_id = $1 and handle = 'Someone New'",
+    )
+    .bind(session_id)
+    .fetch_one(&app.db.pool)
+    .await
+    .unwrap();
+    assert_eq!(stored, 0);
     let log = org
         .get(&format!("/api/sessions/{session_id}/audit"))
         .await
