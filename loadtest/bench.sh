@@ -54,7 +54,15 @@ trap stop_servers EXIT
 
 # Starts the three servers; sets PLENARY_PID, REFERENCE_PID, NODE_PID, SESSION and the cookie.
 start_servers() {
-    local run=$1 data
+    local run=$1 data port
+    # A server left over from another run would answer in place of the fresh one, whose
+    # figures (CPU, memory) would then be read from a process that exited at once.
+    for port in 8090 9001 9002; do
+        if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+            echo "something already listens on port $port: stop it first" >&2
+            exit 1
+        fi
+    done
     data=$(mktemp -d)
     export PLENARY__DATABASE__DATA_DIR=$data PLENARY__SERVER__BIND=127.0.0.1:8090
     export PLENARY__LIMITS__JOINS_PER_MINUTE_PER_ADDRESS=100000000

@@ -26,7 +26,13 @@ def load(folder: Path):
 
 
 def med(values):
-    return statistics.median(values) if values else float("nan")
+    """The median of the values that were measured (None: not read, e.g. no --server-pid)."""
+    values = [v for v in values if v is not None]
+    return statistics.median(values) if values else None
+
+
+def fmt(value, spec):
+    return "n/a" if value is None else format(value, spec)
 
 
 def idle(runs):
@@ -67,12 +73,12 @@ def ramp(runs):
             steps = [r["steps"][i] for r in reports if i < len(r["steps"])]
             print(
                 f"| {NAMES[server]} | {step['rate']} "
-                f"| {med([s['delivered_per_second'] for s in steps]):,.0f} "
-                f"| {med([s['server_cpu_seconds'] for s in steps]):.2f} "
-                f"| {med([s['delivered_per_server_cpu_second'] for s in steps]):,.0f} "
-                f"| {med([s['latency_ms']['p50'] for s in steps]):.1f} / "
-                f"{med([s['latency_ms']['p99'] for s in steps]):.1f} "
-                f"| {med([s['last_receive_ms']['p99'] for s in steps]):.1f} |"
+                f"| {fmt(med([s['delivered_per_second'] for s in steps]), ',.0f')} "
+                f"| {fmt(med([s['server_cpu_seconds'] for s in steps]), '.2f')} "
+                f"| {fmt(med([s['delivered_per_server_cpu_second'] for s in steps]), ',.0f')} "
+                f"| {fmt(med([s['latency_ms']['p50'] for s in steps]), '.1f')} / "
+                f"{fmt(med([s['latency_ms']['p99'] for s in steps]), '.1f')} "
+                f"| {fmt(med([s['last_receive_ms']['p99'] for s in steps]), '.1f')} |"
             )
     print("\nLost + duplicated + errors over all runs: " + ", ".join(problems) + ".")
 
@@ -90,14 +96,14 @@ def fanout(runs):
     print(
         f"| {reports[0]['participants']:,} | {len(reports)} "
         f"| {f'{rate:,.0f}' if rate else 'all at once'} "
-        f"| {med([r['joins_per_second'] for r in reports]):,.0f} "
-        f"| {med([r['snapshot_ms']['p50'] for r in reports]):,.0f} / "
-        f"{med([r['snapshot_ms']['p99'] for r in reports]):,.0f} "
-        f"| {med([r['latency_ms']['p50'] for r in reports]):.1f} / "
-        f"{med([r['latency_ms']['p99'] for r in reports]):.1f} "
-        f"| {med([r['last_receive_ms']['p99'] for r in reports]):.1f} "
+        f"| {fmt(med([r['joins_per_second'] for r in reports]), ',.0f')} "
+        f"| {fmt(med([r['snapshot_ms']['p50'] for r in reports]), ',.0f')} / "
+        f"{fmt(med([r['snapshot_ms']['p99'] for r in reports]), ',.0f')} "
+        f"| {fmt(med([r['latency_ms']['p50'] for r in reports]), '.1f')} / "
+        f"{fmt(med([r['latency_ms']['p99'] for r in reports]), '.1f')} "
+        f"| {fmt(med([r['last_receive_ms']['p99'] for r in reports]), '.1f')} "
         f"| {sum(r['lost'] for r in reports)} / {sum(r['duplicated'] for r in reports)} "
-        f"| {med([r['server_cpu_seconds'] for r in reports]):.2f} |"
+        f"| {fmt(med([r['server_cpu_seconds'] for r in reports]), '.2f')} |"
     )
 
 
@@ -112,13 +118,13 @@ def votes(runs):
     print("|---|---|---|---|---|")
     for i, step in enumerate(reports[0]["steps"]):
         steps = [r["steps"][i] for r in reports if i < len(r["steps"])]
-        cpu = [s["server_cpu_seconds"] for s in steps if s["server_cpu_seconds"] is not None]
+        cpu = [s["server_cpu_seconds"] for s in steps]
         print(
             f"| {step['rate']:,} | {sum(s['acked'] for s in steps):,} / {sum(s['sent'] for s in steps):,} "
-            f"| {med([s['ack_ms']['p50'] for s in steps]):,.0f} / "
-            f"{med([s['ack_ms']['p99'] for s in steps]):,.0f} "
-            f"| {med(cpu):.2f} "
-            f"| {med([s['frames_per_client_per_second_p50'] for s in steps]):.1f} |"
+            f"| {fmt(med([s['ack_ms']['p50'] for s in steps]), ',.0f')} / "
+            f"{fmt(med([s['ack_ms']['p99'] for s in steps]), ',.0f')} "
+            f"| {fmt(med(cpu), '.2f')} "
+            f"| {fmt(med([s['frames_per_client_per_second_p50'] for s in steps]), '.1f')} |"
         )
     lost = sum(r["lost_votes"] for r in reports)
     unanswered = sum(r["unanswered"] for r in reports)
@@ -127,7 +133,7 @@ def votes(runs):
     print(
         f"\n{len(reports)} runs of {reports[0]['participants']:,} participants and "
         f"{reports[0]['questions']} questions: lost votes {lost}, unanswered {unanswered}; "
-        f"tally staleness p50 {stale50:,.0f} ms, p99 {stale99:,.0f} ms."
+        f"tally staleness p50 {fmt(stale50, ',.0f')} ms, p99 {fmt(stale99, ',.0f')} ms."
     )
 
 
@@ -151,7 +157,7 @@ def mixed(runs):
             f"| {p('delivery_ms', 'p50'):,.0f} / {p('delivery_ms', 'p99'):,.0f} "
             f"| {p('vote_ack_ms', 'p50'):,.0f} / {p('vote_ack_ms', 'p99'):,.0f} "
             f"| {p('vote_visible_ms', 'p99'):,.0f} "
-            f"| {med([r['server_cpu_ms_per_operation'] or 0 for r in reports]):.2f} "
+            f"| {fmt(med([r['server_cpu_ms_per_operation'] for r in reports]), '.2f')} "
             f"| {sum(r['reconnects'] + r['server_closes'] for r in reports)} "
             f"({sum(r['snapshot_resumes'] for r in reports)}) "
             f"| {sum(r['lost'] for r in reports)} / {sum(r['duplicated'] for r in reports)} / "
@@ -184,12 +190,12 @@ def restart(runs):
     print("|---|---|---|---|---|---|---|---|---|")
     print(
         f"| {reports[0]['participants']:,} | {len(reports)} "
-        f"| {med([r['restart_command_ms'] for r in reports]):,.0f} "
-        f"| {med([r['all_resumed_ms'] for r in reports]):,.0f} "
-        f"| {med([r['resume_ms']['p50'] for r in reports]):,.0f} / "
-        f"{med([r['resume_ms']['p99'] for r in reports]):,.0f} / "
-        f"{med([r['resume_ms']['max'] for r in reports]):,.0f} "
-        f"| {med([r['reconnect_attempts'] / max(r['participants'], 1) for r in reports]):.1f} "
+        f"| {fmt(med([r['restart_command_ms'] for r in reports]), ',.0f')} "
+        f"| {fmt(med([r['all_resumed_ms'] for r in reports]), ',.0f')} "
+        f"| {fmt(med([r['resume_ms']['p50'] for r in reports]), ',.0f')} / "
+        f"{fmt(med([r['resume_ms']['p99'] for r in reports]), ',.0f')} / "
+        f"{fmt(med([r['resume_ms']['max'] for r in reports]), ',.0f')} "
+        f"| {fmt(med([r['reconnect_attempts'] / max(r['participants'], 1) for r in reports]), '.1f')} "
         f"| {sum(r['resumed_by_replay'] for r in reports)} / "
         f"{sum(r['resumed_by_snapshot'] for r in reports)} "
         f"| {sum(r['not_resumed'] for r in reports)} "
