@@ -19,6 +19,7 @@ use serde_json::json;
 use tokio::sync::Mutex;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 
 /// S3 and S4 side by side: Plenary or the reference server, in steps of rising rate.
 pub mod broadcast;
@@ -120,14 +121,24 @@ pub(crate) fn source_for(addresses: &[IpAddr], i: usize) -> Option<IpAddr> {
     (!addresses.is_empty()).then(|| addresses[i % addresses.len()])
 }
 
+/// The generator's websocket settings. tungstenite zeroes its whole read buffer's free space
+/// before every read (128 KiB by default): with 10,000 sockets each woken for one small frame,
+/// that `memset` was 46% of the generator's CPU time in S5 (`perf`), and the generator's
+/// backlog then showed up as server latency. 8 KiB still takes a typical frame in one read.
+fn client_config() -> WebSocketConfig {
+    WebSocketConfig::default().read_buffer_size(8 * 1024)
+}
+
 /// Opens a websocket, from `source` when given: the socket is bound to `source` (port chosen
-/// by the OS) before it connects. Without a source it is `connect_async`, as before.
+/// by the OS) before it connects. Without a source the OS chooses.
 pub(crate) async fn connect_ws<R>(request: R, source: Option<IpAddr>) -> anyhow::Result<Ws>
 where
     R: IntoClientRequest + Unpin,
 {
     let Some(source) = source else {
-        let (ws, _) = tokio_tungstenite::connect_async(request).await?;
+        let (ws, _) =
+            tokio_tungstenite::connect_async_with_config(request, Some(client_config()), false)
+                .await?;
         return Ok(ws);
     };
     let request = request.into_client_request()?;
@@ -157,9 +168,10 @@ where
             .with_context(|| format!("binding {source}"))?;
         match socket.connect(addr).await {
             Ok(stream) => {
-                let (ws, _) = tokio_tungstenite::client_async(
+                let (ws, _) = tokio_tungstenite::client_async_with_config(
                     request,
                     tokio_tungstenite::MaybeTlsStream::Plain(stream),
+                    Some(client_config()),
                 )
                 .await?;
                 return Ok(ws);
