@@ -237,13 +237,7 @@ async fn load_live_questions(db: &Db) -> anyhow::Result<()> {
         risk_words: std::sync::Arc::from(Vec::new()),
     };
     let mut tx = db.pool.begin().await?;
-    let first = store::lock_sequence(&mut tx, session_id).await?;
-    let mut writer = Writer {
-        tx: &mut tx,
-        session_id,
-        seq: first,
-        limits,
-    };
+    let mut writer = Writer::begin(&mut tx, session_id, limits).await?;
     let mut commands: Vec<(Option<Actor>, Command)> = Vec::new();
     for (who, text, anonymous) in asks {
         commands.push((

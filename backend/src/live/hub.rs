@@ -633,14 +633,9 @@ impl WriterTask {
 
     async fn try_commit(&self, batch: &[Job]) -> Result<Vec<Outcome>, sqlx::Error> {
         let mut tx = self.db.pool.begin().await?;
-        let first_seq = store::lock_sequence(&mut tx, self.session_id).await?;
         let mut outcomes = Vec::with_capacity(batch.len());
-        let mut writer = Writer {
-            tx: &mut tx,
-            session_id: self.session_id,
-            seq: first_seq,
-            limits: self.limits.clone(),
-        };
+        let mut writer = Writer::begin(&mut tx, self.session_id, self.limits.clone()).await?;
+        let first_seq = writer.seq;
         for job in batch {
             let client_id = job.frame.client_id.as_str();
             if let Some((seq, result)) =

@@ -344,30 +344,35 @@ fn word<T: serde::Serialize>(value: T) -> String {
     }
 }
 
+/// The columns of `live_session` that [`live_from_row`] reads, in its order.
+const LIVE_COLUMNS: &str = "qa_state, moderation, floor_order, on_screen_question_id, last_seq, safeguarding_level, suspended";
+
+fn live_from_row(row: &AnyRow) -> Result<LiveRow, sqlx::Error> {
+    Ok(LiveRow {
+        state: LiveState {
+            qa_state: parse_word(row.try_get(0)?, "live_session.qa_state")?,
+            moderation: parse_word(row.try_get(1)?, "live_session.moderation")?,
+            floor_order: parse_word(row.try_get(2)?, "live_session.floor_order")?,
+            on_screen: row.try_get(3)?,
+            safeguarding: parse_word(row.try_get(5)?, "live_session.safeguarding_level")?,
+            suspended: row.try_get::<i64, _>(6)? != 0,
+        },
+        last_seq: row.try_get(4)?,
+    })
+}
+
 async fn load_live<'e, E>(executor: E, session_id: i64) -> Result<Option<LiveRow>, sqlx::Error>
 where
     E: sqlx::Executor<'e, Database = Any>,
 {
-    let row = sqlx::query(
-        "select qa_state, moderation, floor_order, on_screen_question_id, last_seq, \
-         safeguarding_level, suspended from live_session where session_id = $1",
-    )
+    sqlx::query(&format!(
+        "select {LIVE_COLUMNS} from live_session where session_id = $1"
+    ))
     .bind(session_id)
     .fetch_optional(executor)
-    .await?;
-    row.map(|row| {
-        Ok(LiveRow {
-            state: LiveState {
-                qa_state: parse_word(row.try_get(0)?, "live_session.qa_state")?,
-                moderation: parse_word(row.try_get(1)?, "live_session.moderation")?,
-                floor_order: parse_word(row.try_get(2)?, "live_session.floor_order")?,
-                on_screen: row.try_get(3)?,
-                safeguarding: parse_word(row.try_get(5)?, "live_session.safeguarding_level")?,
-                suspended: row.try_get::<i64, _>(6)? != 0,
-            },
-            last_seq: row.try_get(4)?,
-        })
-    })
+    .await?
+    .as_ref()
+    .map(live_from_row)
     .transpose()
 }
 
@@ -529,18 +534,54 @@ pub struct Writer<'a> {
     /// The last sequence number handed out (stored at the end of the batch).
     pub seq: i64,
     pub limits: EngineLimits,
+    /// The session's live state as last read in this transaction.
+    live: Option<LiveRow>,
+    /// Whether the command being applied may use `live` as read (see [`Writer::apply`]).
+    reuse_live: bool,
 }
 
-impl Writer<'_> {
+impl<'a> Writer<'a> {
+    /// Starts a batch: locks the session's sequence counter for this transaction and reads the
+    /// last number used, with the live state in the same statement (the commands of a vote storm
+    /// then need no read of it). The UPDATE takes the row lock on PostgreSQL (so instances
+    /// sharing the database serialise on it) and the write lock on SQLite, before anything else
+    /// is read.
+    pub async fn begin(
+        tx: &'a mut Transaction<'static, Any>,
+        session_id: i64,
+        limits: EngineLimits,
+    ) -> Result<Writer<'a>, sqlx::Error> {
+        let row = sqlx::query(&format!(
+            "update live_session set last_seq = last_seq where session_id = $1 returning {LIVE_COLUMNS}"
+        ))
+        .bind(session_id)
+        .fetch_one(&mut **tx)
+        .await?;
+        let live = live_from_row(&row)?;
+        Ok(Writer {
+            tx,
+            session_id,
+            seq: live.last_seq,
+            limits,
+            live: Some(live),
+            reuse_live: false,
+        })
+    }
+
     fn next_seq(&mut self) -> i64 {
         self.seq += 1;
         self.seq
     }
 
     async fn live(&mut self) -> Result<LiveRow, ApplyError> {
-        Ok(load_live(&mut **self.tx, self.session_id)
+        if let (true, Some(live)) = (self.reuse_live, self.live) {
+            return Ok(live);
+        }
+        let live = load_live(&mut **self.tx, self.session_id)
             .await?
-            .ok_or_else(|| not_found("live session"))?)
+            .ok_or_else(|| not_found("live session"))?;
+        self.live = Some(live);
+        Ok(live)
     }
 
     async fn question(&mut self, question_id: i64) -> Result<QuestionRow, ApplyError> {
@@ -550,7 +591,25 @@ impl Writer<'_> {
     }
 
     /// Applies one command; checks everything before writing anything.
+    ///
+    /// Asks and votes never change the live state, so between them it is read once per batch;
+    /// any other command reads it afresh each time it needs it, and whatever it read is
+    /// forgotten after it (it may have changed the state: an erasure can clear the screen).
     pub async fn apply(&mut self, actor: Actor, command: &Command) -> Result<Applied, ApplyError> {
+        let keeps_live_state = matches!(command, Command::Ask { .. } | Command::Vote { .. });
+        self.reuse_live = keeps_live_state;
+        let applied = self.apply_command(actor, command).await;
+        if !keeps_live_state {
+            self.live = None;
+        }
+        applied
+    }
+
+    async fn apply_command(
+        &mut self,
+        actor: Actor,
+        command: &Command,
+    ) -> Result<Applied, ApplyError> {
         if let Command::Caption {
             text,
             speaker,
@@ -1786,23 +1845,6 @@ mod sqlx_value {
         Text(String),
         Int(i64),
     }
-}
-
-/// Locks the session's sequence counter for this transaction and returns the last number used.
-///
-/// An UPDATE takes the row lock on PostgreSQL (so instances sharing the database serialise on
-/// it) and the write lock on SQLite, before anything else is read.
-pub async fn lock_sequence(
-    tx: &mut Transaction<'static, Any>,
-    session_id: i64,
-) -> Result<i64, sqlx::Error> {
-    sqlx::query(
-        "update live_session set last_seq = last_seq where session_id = $1 returning last_seq",
-    )
-    .bind(session_id)
-    .fetch_one(&mut **tx)
-    .await?
-    .try_get(0)
 }
 
 /// Stores the last sequence number of a batch.

@@ -15,6 +15,7 @@ both!(
     a_pre_moderated_question_reaches_participants_only_after_approval,
     a_post_moderated_question_is_visible_at_once_unless_it_holds_contact_details,
     votes_and_merges_give_exact_tallies,
+    in_one_batch_a_state_change_holds_for_the_commands_after_it,
     a_retried_submission_is_stored_once,
     a_participant_cannot_send_moderator_commands,
     a_resumed_client_misses_nothing_and_gets_nothing_twice,
@@ -22,6 +23,87 @@ both!(
     qa_states_and_the_presenter_screen_follow_the_moderator,
     dismissal_reasons_reach_the_asker_and_the_disposition_summary,
 );
+
+/// The writer reads the live state once per batch for asks and votes: a moderator's change
+/// earlier in the same batch must still hold for them, and a vote before it must not see it.
+async fn in_one_batch_a_state_change_holds_for_the_commands_after_it(app: TestApp) {
+    use plenary::live::store::{Actor, ApplyError, Writer};
+    let (session_id, mod_cookie) = live_setup(&app).await;
+    let mut moderator = LiveClient::connect(&app, session_id, Some(&mod_cookie)).await;
+    let asker = app.join(session_id, "Asker").await;
+    let voter = app.join(session_id, "Voter").await;
+    let mut asking = LiveClient::connect(&app, session_id, Some(&asker.cookie)).await;
+    let question_id = acked(
+        &asking
+            .command(Command::Ask {
+                text: "Who checks the age gates?".into(),
+                anonymous: false,
+            })
+            .await,
+    )
+    .1
+    .question_id
+    .unwrap();
+    acked(&moderator.command(Command::Approve { question_id }).await);
+    let staff_id: i64 =
+        sqlx::query_scalar("select max(staff_id) from staff where role = 'moderator'")
+            .fetch_one(&app.db.pool)
+            .await
+            .unwrap();
+    let limits = plenary::live::store::EngineLimits {
+        question_chars: 500,
+        reply_chars: 280,
+        questions_per_minute: 100,
+        risk_words: std::sync::Arc::from(Vec::new()),
+    };
+    let vote = |up| Command::Vote { question_id, up };
+    let mut tx = app.db.pool.begin().await.unwrap();
+    let mut writer = Writer::begin(&mut tx, session_id, limits).await.unwrap();
+    // Voting is open: the vote counts (and the state read with the batch is now reused).
+    let first = writer
+        .apply(Actor::Participant(voter.participant_id), &vote(true))
+        .await;
+    assert!(
+        matches!(first, Ok(ref a) if a.result.votes == Some(1)),
+        "{first:?}"
+    );
+    // The moderator closes the Q&A in the same batch; the next vote must see it.
+    let closed = writer
+        .apply(
+            Actor::Moderator(staff_id),
+            &Command::SetQaState {
+                state: QaState::Closed,
+            },
+        )
+        .await;
+    assert!(closed.is_ok(), "{closed:?}");
+    let after = writer
+        .apply(Actor::Participant(voter.participant_id), &vote(false))
+        .await;
+    assert!(
+        matches!(after, Err(ApplyError::Refused(ref r)) if r.code == ErrorCode::QaClosed),
+        "{after:?}"
+    );
+    let ask = writer
+        .apply(
+            Actor::Participant(asker.participant_id),
+            &Command::Ask {
+                text: "And now?".into(),
+                anonymous: false,
+            },
+        )
+        .await;
+    assert!(
+        matches!(ask, Err(ApplyError::Refused(ref r)) if r.code == ErrorCode::QaClosed),
+        "{ask:?}"
+    );
+    // Nothing of this batch is kept: the Q&A is still open and the vote not counted.
+    drop(writer);
+    tx.rollback().await.unwrap();
+    let mut voting = LiveClient::connect(&app, session_id, Some(&voter.cookie)).await;
+    let (_, result) = acked(&voting.command(vote(true)).await);
+    assert_eq!(result.votes, Some(1));
+}
 
 /// A session with one assigned moderator and an organizer; returns (session, moderator cookie).
 async fn live_setup(app: &TestApp) -> (i64, String) {
