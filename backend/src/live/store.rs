@@ -344,8 +344,13 @@ fn word<T: serde::Serialize>(value: T) -> String {
     }
 }
 
-/// The columns of `live_session` that [`live_from_row`] reads, in its order.
-const LIVE_COLUMNS: &str = "qa_state, moderation, floor_order, on_screen_question_id, last_seq, safeguarding_level, suspended";
+/// The columns of `live_session` that [`live_from_row`] reads, in its order (a macro, so the
+/// statements that read them are constants: no string is built per batch).
+macro_rules! live_columns {
+    () => {
+        "qa_state, moderation, floor_order, on_screen_question_id, last_seq, safeguarding_level, suspended"
+    };
+}
 
 fn live_from_row(row: &AnyRow) -> Result<LiveRow, sqlx::Error> {
     Ok(LiveRow {
@@ -365,8 +370,10 @@ async fn load_live<'e, E>(executor: E, session_id: i64) -> Result<Option<LiveRow
 where
     E: sqlx::Executor<'e, Database = Any>,
 {
-    sqlx::query(&format!(
-        "select {LIVE_COLUMNS} from live_session where session_id = $1"
+    sqlx::query(concat!(
+        "select ",
+        live_columns!(),
+        " from live_session where session_id = $1"
     ))
     .bind(session_id)
     .fetch_optional(executor)
@@ -551,8 +558,9 @@ impl<'a> Writer<'a> {
         session_id: i64,
         limits: EngineLimits,
     ) -> Result<Writer<'a>, sqlx::Error> {
-        let row = sqlx::query(&format!(
-            "update live_session set last_seq = last_seq where session_id = $1 returning {LIVE_COLUMNS}"
+        let row = sqlx::query(concat!(
+            "update live_session set last_seq = last_seq where session_id = $1 returning ",
+            live_columns!()
         ))
         .bind(session_id)
         .fetch_one(&mut **tx)
