@@ -8,17 +8,19 @@
 //! - Reference: the publisher sends `{"seq":n,"label":"t<n>@<µs>","pad":"…"}`, padded to the
 //!   size of Plenary's frame, and the server relays it to everyone.
 
+use std::borrow::Cow;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 use futures_util::{SinkExt, StreamExt};
 use plenary::live::protocol::{Command, ServerFrame};
 use serde::Deserialize;
-use tokio::sync::Semaphore;
+use tokio::sync::{Semaphore, watch};
 use tokio_tungstenite::tungstenite::Message;
 
+use crate::frame::Incoming;
 use crate::{Percentiles, Ws, cpu_seconds, now_micros};
 
 /// Whom to measure.
@@ -148,14 +150,15 @@ impl Publisher {
 }
 
 #[derive(Deserialize)]
-struct ReferenceFrame {
+struct ReferenceFrame<'a> {
     seq: i64,
-    label: String,
+    #[serde(borrow)]
+    label: Cow<'a, str>,
 }
 
 /// What the receivers share: the latest arrival of each message, for publish → last receive.
 struct Shared {
-    stop: AtomicBool,
+    stop: watch::Sender<bool>,
     last_arrival: Vec<AtomicU64>,
     /// First message number of each step, and one past the last.
     bounds: Vec<u64>,
@@ -187,13 +190,14 @@ async fn receive(mut ws: Ws, mut last: i64, plenary: bool, shared: Arc<Shared>) 
         latencies: vec![Vec::new(); steps],
         ..Seen::default()
     };
+    // One wait for the whole run, not a timer per frame.
+    let mut stopped = shared.stop.subscribe();
+    let stop = stopped.wait_for(|stop| *stop);
+    tokio::pin!(stop);
     loop {
         let message = tokio::select! {
             m = ws.next() => m,
-            _ = tokio::time::sleep(Duration::from_millis(200)) => {
-                if shared.stop.load(Ordering::Relaxed) { break; }
-                continue;
-            }
+            _ = &mut stop => break,
         };
         let Some(Ok(Message::Text(text))) = message else {
             match message {
@@ -203,17 +207,17 @@ async fn receive(mut ws: Ws, mut last: i64, plenary: bool, shared: Arc<Shared>) 
         };
         let received = now_micros();
         let (seq, label, counts_gaps) = if plenary {
-            let Ok(frame) = serde_json::from_str::<ServerFrame>(text.as_str()) else {
+            let Ok(frame) = Incoming::parse(text.as_str()) else {
                 continue;
             };
-            let gaps = !matches!(frame, ServerFrame::Tallies { .. });
-            let label = match &frame {
+            let gaps = !frame.is_tallies();
+            let seq = frame.seq();
+            let label = match frame {
                 // The asker hears about its own question as `your_question`.
-                ServerFrame::Question { question, .. }
-                | ServerFrame::YourQuestion { question, .. } => Some(question.label.clone()),
+                Incoming::Question { label, .. } => Some(label),
                 _ => None,
             };
-            (frame.seq(), label, gaps)
+            (seq, label, gaps)
         } else {
             let Ok(frame) = serde_json::from_str::<ReferenceFrame>(text.as_str()) else {
                 continue;
@@ -253,7 +257,7 @@ pub async fn ramp(config: RampConfig) -> anyhow::Result<RampReport> {
     }
     let total = *bounds.last().context("at least one step")?;
     let shared = Arc::new(Shared {
-        stop: AtomicBool::new(false),
+        stop: watch::Sender::new(false),
         last_arrival: (0..total).map(|_| AtomicU64::new(0)).collect(),
         bounds: bounds.clone(),
     });
@@ -376,7 +380,7 @@ pub async fn ramp(config: RampConfig) -> anyhow::Result<RampReport> {
         });
         eprintln!("step {}: {rate}/s done", i + 1);
     }
-    shared.stop.store(true, Ordering::Relaxed);
+    shared.stop.send_replace(true);
     publisher_reader.abort();
 
     let mut report = RampReport {

@@ -9,7 +9,7 @@
 use std::net::{IpAddr, SocketAddr};
 use std::ops::Range;
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use anyhow::{Context, bail};
@@ -23,12 +23,15 @@ use tokio_tungstenite::tungstenite::protocol::WebSocketConfig;
 
 /// S3 and S4 side by side: Plenary or the reference server, in steps of rising rate.
 pub mod broadcast;
+/// Reading frames at an audience's rate.
+mod frame;
 /// S1: participants joined and idle; the server's memory per connection and idle CPU.
 pub mod idle;
 /// S6 and S7: the mixed session, with or without slow participants.
 pub mod mixed;
 /// The reference broadcast server: the same stack, no application logic.
 pub mod reference;
+use frame::Incoming;
 /// S8: the server restarts under load; time until every client has resumed with no gap.
 pub mod restart;
 /// S5: the vote storm; acknowledgement times, lost votes, tally staleness.
@@ -314,6 +317,8 @@ struct Seen {
     arrivals: Vec<(u64, u64)>,
     lost: u64,
     duplicated: u64,
+    /// Frames that were not the protocol's.
+    unreadable: u64,
 }
 
 /// A session made ready for a run: a moderator's socket, an approved question to change, and
@@ -480,24 +485,32 @@ pub async fn fan_out(config: Config) -> anyhow::Result<Report> {
     let moderator = Arc::new(Mutex::new(moderator));
 
     // S3: the fan-out. Receivers run until told to stop; the moderator sends on a schedule.
-    let stop = Arc::new(AtomicU64::new(0));
+    let (stop, stopped) = tokio::sync::watch::channel(false);
     let mut receivers = Vec::new();
     for (mut ws, mut last) in clients {
-        let stop = stop.clone();
+        let mut stopped = stopped.clone();
         receivers.push(tokio::spawn(async move {
             let mut seen = Seen::default();
+            // One wait for the whole run, not a timer per frame.
+            let stop = stopped.wait_for(|stop| *stop);
+            tokio::pin!(stop);
             loop {
-                let frame = tokio::select! {
-                    f = next_frame(&mut ws) => f,
-                    _ = tokio::time::sleep(Duration::from_millis(200)) => {
-                        if stop.load(Ordering::Relaxed) == 1 { break; }
-                        continue;
-                    }
+                let message = tokio::select! {
+                    m = ws.next() => m,
+                    _ = &mut stop => break,
                 };
-                let Ok(frame) = frame else { break };
+                let text = match message {
+                    Some(Ok(Message::Text(text))) => text,
+                    Some(Ok(_)) => continue,
+                    _ => break,
+                };
                 let received = now_micros();
+                let Ok(frame) = Incoming::parse(text.as_str()) else {
+                    seen.unreadable += 1;
+                    continue;
+                };
                 if let Some(seq) = frame.seq() {
-                    if matches!(frame, ServerFrame::Snapshot(_)) {
+                    if frame.is_snapshot() {
                         last = seq;
                         continue;
                     }
@@ -505,18 +518,13 @@ pub async fn fan_out(config: Config) -> anyhow::Result<Report> {
                         seen.duplicated += 1;
                         continue;
                     }
-                    if !matches!(frame, ServerFrame::Tallies { .. }) && seq != last + 1 {
+                    if !frame.is_tallies() && seq != last + 1 {
                         seen.lost += (seq - last - 1) as u64;
                     }
                     last = seq;
                 }
-                if let ServerFrame::Question { question, .. }
-                | ServerFrame::YourQuestion { question, .. } = &frame
-                {
-                    if let Some((n, sent)) = question
-                        .label
-                        .strip_prefix('t')
-                        .and_then(|l| l.split_once('@'))
+                if let Incoming::Question { label, .. } = &frame {
+                    if let Some((n, sent)) = label.strip_prefix('t').and_then(|l| l.split_once('@'))
                     {
                         if let (Ok(n), Ok(sent)) = (n.parse::<u64>(), sent.parse::<u64>()) {
                             seen.latencies
@@ -555,7 +563,7 @@ pub async fn fan_out(config: Config) -> anyhow::Result<Report> {
         }
     }
     tokio::time::sleep(Duration::from_secs(2)).await;
-    stop.store(1, Ordering::Relaxed);
+    let _ = stop.send(true);
     let mut all = Vec::new();
     let mut last_by_action = vec![0u64; actions as usize];
     let mut report = Report {
@@ -571,6 +579,7 @@ pub async fn fan_out(config: Config) -> anyhow::Result<Report> {
         let seen = r.await?;
         report.deliveries += seen.latencies.len() as u64;
         report.lost += seen.lost;
+        report.errors += seen.unreadable;
         report.duplicated += seen.duplicated;
         all.extend(seen.latencies);
         for (n, at) in seen.arrivals {

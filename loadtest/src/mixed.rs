@@ -27,10 +27,11 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, bail};
 use futures_util::{SinkExt, StreamExt};
-use plenary::live::protocol::{ClientFrame, Command, ModerationMode, QuestionView, ServerFrame};
+use plenary::live::protocol::{ClientFrame, Command, ModerationMode, ServerFrame};
 use tokio::sync::{mpsc, watch};
 use tokio_tungstenite::tungstenite::Message;
 
+use crate::frame::Incoming;
 use crate::votes::moderate;
 use crate::{Config, Percentiles, Setup, Ws, cpu_seconds, letters, now_micros, rss_bytes, run_tag};
 
@@ -206,75 +207,82 @@ impl Participant {
     /// Notes one frame: sequence numbers, acknowledgements, first sightings.
     fn note(&mut self, text: &str) {
         let now = now_micros();
-        let Ok(frame) = serde_json::from_str::<ServerFrame>(text) else {
+        let Ok(frame) = Incoming::parse(text) else {
             self.seen.failed = true;
             return;
         };
         if let Some(seq) = frame.seq() {
-            if let ServerFrame::Snapshot(snapshot) = &frame {
-                // A resume too far behind gets a snapshot: what it holds is seen now.
-                self.last = seq;
-                self.shared.highest[self.index].store(seq, Ordering::Relaxed);
-                for question in snapshot.questions.iter().chain(&snapshot.mine) {
-                    self.first_sight(question, now);
+            if let Incoming::Whole(whole) = &frame {
+                if let ServerFrame::Snapshot(snapshot) = whole.as_ref() {
+                    // A resume too far behind gets a snapshot: what it holds is seen now.
+                    self.last = seq;
+                    self.shared.highest[self.index].store(seq, Ordering::Relaxed);
+                    for question in snapshot.questions.iter().chain(&snapshot.mine) {
+                        self.first_sight(question.question_id, &question.label, now);
+                    }
+                    return;
                 }
-                return;
             }
             if seq <= self.last {
                 self.seen.duplicated += 1;
                 return;
             }
             // Tallies are coalesced: they may skip numbers that later frames fill in.
-            if !matches!(frame, ServerFrame::Tallies { .. }) && seq != self.last + 1 {
+            if !frame.is_tallies() && seq != self.last + 1 {
                 self.seen.lost += (seq - self.last - 1) as u64;
             }
             self.last = seq;
             self.shared.highest[self.index].store(seq, Ordering::Relaxed);
         }
         match frame {
-            ServerFrame::Ack {
-                client_id, result, ..
-            } => {
-                if let Some((ask, question, due, _)) = self.pending.remove(&client_id) {
-                    self.shared.answered.fetch_add(1, Ordering::Relaxed);
-                    if ask {
-                        if let Some(q) = result.question_id {
-                            self.seen.asked = Some((q, due, now));
-                            let mut questions = self.shared.questions.lock().expect("not poisoned");
-                            questions.push((q, self.index));
+            Incoming::Whole(whole) => match *whole {
+                ServerFrame::Ack {
+                    client_id, result, ..
+                } => {
+                    if let Some((ask, question, due, _)) = self.pending.remove(&client_id) {
+                        self.shared.answered.fetch_add(1, Ordering::Relaxed);
+                        if ask {
+                            if let Some(q) = result.question_id {
+                                self.seen.asked = Some((q, due, now));
+                                let mut questions =
+                                    self.shared.questions.lock().expect("not poisoned");
+                                questions.push((q, self.index));
+                            }
+                        } else {
+                            self.seen.vote_acks.push((question, due, now));
                         }
-                    } else {
-                        self.seen.vote_acks.push((question, due, now));
                     }
                 }
-            }
-            ServerFrame::Error {
-                client_id: Some(id),
-                code,
-                ..
-            } if self.pending.remove(&id).is_some() => {
-                self.shared.answered.fetch_add(1, Ordering::Relaxed);
-                self.seen.refusals.push(format!("{code:?}"));
-            }
-            ServerFrame::Question { question, .. } | ServerFrame::YourQuestion { question, .. } => {
-                self.first_sight(&question, now);
-            }
-            ServerFrame::Tallies { votes, .. } if self.observer => {
-                self.seen
-                    .tallies
-                    .extend(votes.iter().map(|t| (now, t.question_id, t.votes)));
+                ServerFrame::Error {
+                    client_id: Some(id),
+                    code,
+                    ..
+                } if self.pending.remove(&id).is_some() => {
+                    self.shared.answered.fetch_add(1, Ordering::Relaxed);
+                    self.seen.refusals.push(format!("{code:?}"));
+                }
+                _ => {}
+            },
+            Incoming::Question {
+                question_id, label, ..
+            } => self.first_sight(question_id, &label, now),
+            Incoming::Tallies { .. } if self.observer => {
+                self.seen.tallies.extend(
+                    Incoming::tallies(text)
+                        .iter()
+                        .map(|t| (now, t.question_id, t.votes)),
+                );
             }
             _ => {}
         }
     }
 
     /// Notes a question the first time it is seen, and a moderator change in its label.
-    fn first_sight(&mut self, question: &QuestionView, now: u64) {
-        if self.known.insert(question.question_id) {
-            self.seen.questions.push((question.question_id, now));
+    fn first_sight(&mut self, question_id: i64, label: &str, now: u64) {
+        if self.known.insert(question_id) {
+            self.seen.questions.push((question_id, now));
         }
-        if let Some(n) = question
-            .label
+        if let Some(n) = label
             .strip_prefix('t')
             .and_then(|l| l.split_once('@'))
             .and_then(|(n, _)| n.parse::<u64>().ok())
@@ -334,13 +342,17 @@ impl Participant {
     async fn run(
         mut self,
         mut orders: mpsc::UnboundedReceiver<Order>,
-        mut stop: watch::Receiver<bool>,
+        stop: watch::Receiver<bool>,
     ) -> Seen {
         self.shared.reading.fetch_add(1, Ordering::Relaxed);
         let mut resumed = false;
+        // One wait for the whole run, not a new one per frame (a stall takes `stop` itself).
+        let mut stopping = stop.clone();
+        let stopped = stopping.changed();
+        tokio::pin!(stopped);
         loop {
             tokio::select! {
-                _ = stop.changed() => break,
+                _ = &mut stopped => break,
                 order = orders.recv() => match order {
                     Some(Order::Ask { client_id, due }) => {
                         let text = format!("Mixed session question {} from the load test?", letters(self.index));
@@ -590,17 +602,28 @@ pub async fn mixed(config: MixedConfig) -> anyhow::Result<MixedReport> {
         .next()
         .and_then(|p| p.trim_end_matches('/').parse::<u16>().ok())
         .unwrap_or(80);
+    // Reading every socket's queue means reading /proc/net/tcp, tens of thousands of lines: only
+    // S7 needs it, and it is read off the generator's runtime so that no socket waits for it.
+    let queues = slow > 0;
     let sampling = config.server_pid.map(|pid| {
         let stop = stopped.clone();
         tokio::spawn(async move {
             let mut samples = Vec::new();
             while !*stop.borrow() {
-                samples.push((
-                    Instant::now(),
-                    rss_bytes(pid).unwrap_or(0),
-                    kernel_tcp_bytes().unwrap_or(0),
-                    server_send_queue_bytes(port),
-                ));
+                let sample = tokio::task::spawn_blocking(move || {
+                    (
+                        Instant::now(),
+                        rss_bytes(pid).unwrap_or(0),
+                        kernel_tcp_bytes().unwrap_or(0),
+                        if queues {
+                            server_send_queue_bytes(port)
+                        } else {
+                            0
+                        },
+                    )
+                })
+                .await;
+                samples.extend(sample.ok());
                 tokio::time::sleep(Duration::from_millis(250)).await;
             }
             samples

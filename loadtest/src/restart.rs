@@ -36,6 +36,7 @@ use plenary::live::protocol::{Command, ErrorCode, ServerFrame};
 use tokio::sync::watch;
 use tokio_tungstenite::tungstenite::Message;
 
+use crate::frame::Incoming;
 use crate::{Config, Percentiles, Setup, Ws, now_micros, run_tag, send, setup_plenary};
 
 /// What restarts the server.
@@ -335,13 +336,13 @@ async fn participant(
                 continue;
             }
         };
-        let Ok(frame) = serde_json::from_str::<ServerFrame>(text.as_str()) else {
+        let Ok(frame) = Incoming::parse(text.as_str()) else {
             seen.errors += 1;
             continue;
         };
         let received = now_micros();
         if let Some(seq) = frame.seq() {
-            if matches!(frame, ServerFrame::Snapshot(_)) {
+            if frame.is_snapshot() {
                 seen.snapshots.push(seq);
                 if seq < last {
                     seen.went_back += 1;
@@ -360,7 +361,7 @@ async fn participant(
                 continue;
             }
             // Coalesced tallies may skip numbers (the same rule as `fan_out`).
-            if !matches!(frame, ServerFrame::Tallies { .. }) && seq != last + 1 {
+            if !frame.is_tallies() && seq != last + 1 {
                 seen.lost += (seq - last - 1) as u64;
                 if first_after_reconnect {
                     seen.gaps_after_resume += 1;
@@ -371,15 +372,17 @@ async fn participant(
             shared.highest[index].store(last, Ordering::Relaxed);
         }
         match &frame {
-            ServerFrame::Presence { .. } if resuming => {
+            Incoming::Presence if resuming => {
                 // The server ends a replay with `presence`: everything missed has arrived.
                 resuming = false;
                 resumed(&mut seen, &mut counted, &shared, received, false);
             }
-            ServerFrame::Question { question, .. } | ServerFrame::YourQuestion { question, .. }
-                if question.question_id == question_id =>
-            {
-                if let Some((n, due)) = parse_label(&question.label) {
+            Incoming::Question {
+                question_id: id,
+                label,
+                ..
+            } if *id == question_id => {
+                if let Some((n, due)) = parse_label(label) {
                     seen.changes.push(n);
                     seen.delivery_ms
                         .push(received.saturating_sub(due) as f64 / 1000.0);

@@ -25,6 +25,7 @@ use plenary::live::protocol::{ClientFrame, Command, ServerFrame};
 use tokio::sync::{mpsc, watch};
 use tokio_tungstenite::tungstenite::Message;
 
+use crate::frame::Incoming;
 use crate::{Config, Percentiles, Setup, Ws, cpu_seconds, next_frame, now_micros, run_tag, send};
 
 /// A vote storm.
@@ -176,9 +177,12 @@ async fn participant(
     };
     let mut pending: HashMap<String, (usize, i64, u64)> = HashMap::new();
     let mut orders_open = true;
+    // One wait for the whole run, not a new one per frame.
+    let stopped = stop.changed();
+    tokio::pin!(stopped);
     loop {
         tokio::select! {
-            _ = stop.changed() => {
+            _ = &mut stopped => {
                 let _ = ws.close(None).await;
                 return seen;
             }
@@ -206,21 +210,26 @@ async fn participant(
                 let now = now_micros();
                 let s = step.load(Ordering::Relaxed).min(steps);
                 seen.frames[s] += 1;
-                match serde_json::from_str::<ServerFrame>(text.as_str()) {
-                    Ok(ServerFrame::Ack { client_id, .. }) => {
-                        if let Some((at_step, q, intended)) = pending.remove(&client_id) {
-                            seen.acks.push((at_step, q, intended, now));
-                            answered.fetch_add(1, Ordering::Relaxed);
+                match Incoming::parse(text.as_str()) {
+                    Ok(Incoming::Whole(frame)) => match *frame {
+                        ServerFrame::Ack { client_id, .. } => {
+                            if let Some((at_step, q, intended)) = pending.remove(&client_id) {
+                                seen.acks.push((at_step, q, intended, now));
+                                answered.fetch_add(1, Ordering::Relaxed);
+                            }
                         }
-                    }
-                    Ok(ServerFrame::Error { client_id: Some(id), code, .. }) => {
-                        if let Some((at_step, _, _)) = pending.remove(&id) {
-                            seen.refusals.push((at_step, format!("{code:?}")));
-                            answered.fetch_add(1, Ordering::Relaxed);
+                        ServerFrame::Error { client_id: Some(id), code, .. } => {
+                            if let Some((at_step, _, _)) = pending.remove(&id) {
+                                seen.refusals.push((at_step, format!("{code:?}")));
+                                answered.fetch_add(1, Ordering::Relaxed);
+                            }
                         }
-                    }
-                    Ok(ServerFrame::Tallies { votes, .. }) if observer => {
-                        seen.tallies.extend(votes.iter().map(|t| (now, t.question_id, t.votes)));
+                        _ => {}
+                    },
+                    Ok(Incoming::Tallies { .. }) if observer => {
+                        seen.tallies.extend(
+                            Incoming::tallies(text.as_str()).iter().map(|t| (now, t.question_id, t.votes)),
+                        );
                     }
                     Ok(_) => {}
                     Err(_) => seen.failed = true,
