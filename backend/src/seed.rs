@@ -305,15 +305,14 @@ async fn load_live_questions(db: &Db) -> anyhow::Result<()> {
             Err(ApplyError::Database(e)) => return Err(e.into()),
         };
         for change in &applied.changes {
-            store::record_change(writer.tx, session_id, change).await?;
+            writer.record(change)?;
         }
         if actor.is_none() {
             let entry = store::audit_entry(session_id, command, &applied.result);
             store::audit(writer.tx, session_id, "system", entry).await?;
         }
     }
-    let last = writer.seq;
-    store::store_sequence(&mut tx, session_id, last).await?;
+    writer.finish().await?;
     tx.commit().await?;
     Ok(())
 }

@@ -141,9 +141,13 @@ pub fn can_receive_merge(status: QuestionStatus) -> bool {
     )
 }
 
+/// The one status whose questions participants may vote on (the live store's vote statement
+/// checks it in SQL).
+pub const VOTABLE: QuestionStatus = QuestionStatus::Approved;
+
 /// True when participants may vote on a question with `status`.
 pub fn can_vote(status: QuestionStatus) -> bool {
-    status == QuestionStatus::Approved
+    status == VOTABLE
 }
 
 /// True when a question with `status` may be put on screen.

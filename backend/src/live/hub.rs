@@ -635,11 +635,11 @@ impl WriterTask {
         let mut tx = self.db.pool.begin().await?;
         let mut outcomes = Vec::with_capacity(batch.len());
         let mut writer = Writer::begin(&mut tx, self.session_id, self.limits.clone()).await?;
-        let first_seq = writer.seq;
         for job in batch {
             let client_id = job.frame.client_id.as_str();
-            if let Some((seq, result)) =
-                store::earlier_result(writer.tx, self.session_id, job.actor, client_id).await?
+            if let Some((seq, result)) = writer
+                .earlier_result(job.actor, client_id, &job.frame.command)
+                .await?
             {
                 outcomes.push(Outcome::Done(seq, result, vec![]));
                 continue;
@@ -649,8 +649,7 @@ impl WriterTask {
                     let seq = applied.changes.last().map(|c| c.seq);
                     let mut stored = Vec::with_capacity(applied.changes.len());
                     for change in &applied.changes {
-                        stored
-                            .push(store::record_change(writer.tx, self.session_id, change).await?);
+                        stored.push(writer.record(change)?);
                     }
                     // Moderation is audited; caption lines are the record itself.
                     if let (Actor::Moderator(staff_id), false, true) = (
@@ -671,24 +670,14 @@ impl WriterTask {
                         )
                         .await?;
                     }
-                    store::remember_result(
-                        writer.tx,
-                        self.session_id,
-                        job.actor,
-                        client_id,
-                        seq,
-                        &applied.result,
-                    )
-                    .await?;
+                    writer.remember(job.actor, client_id, seq, &applied.result)?;
                     outcomes.push(Outcome::Done(seq, applied.result, stored));
                 }
                 Err(ApplyError::Refused(refusal)) => outcomes.push(Outcome::Refused(refusal)),
                 Err(ApplyError::Database(e)) => return Err(e),
             }
         }
-        let last = writer.seq;
-        if last != first_seq {
-            store::store_sequence(&mut tx, self.session_id, last).await?;
+        if let Some(last) = writer.finish().await? {
             if self.db.backend == crate::store::Backend::Postgres {
                 // Delivered to every listening instance at commit, and only if it commits.
                 sqlx::query("select 1 from pg_notify($1, $2)")

@@ -545,6 +545,86 @@ pub struct Writer<'a> {
     live: Option<LiveRow>,
     /// Whether the command being applied may use `live` as read (see [`Writer::apply`]).
     reuse_live: bool,
+    /// The sequence number the batch started from.
+    first_seq: i64,
+    /// Event-log rows and command results not written yet (see [`Writer::record`]).
+    appended: Appended,
+    /// The participant that [`Writer::earlier_result`] found able to act, for the command
+    /// applied next.
+    checked: Option<i64>,
+}
+
+/// What a batch's asks and votes appended: the event log's rows and the results of their client
+/// ids. They are written together, a few multi-row statements instead of two statements per
+/// command, before any other command runs (an erasure rewrites the event log) and when the
+/// batch ends.
+#[derive(Default)]
+struct Appended {
+    events: Vec<EventRow>,
+    results: Vec<ResultRow>,
+    /// (actor key, client id) → index in `results`.
+    by_client_id: std::collections::HashMap<(String, String), usize>,
+}
+
+struct EventRow {
+    seq: i64,
+    kind: &'static str,
+    for_all: Option<String>,
+    for_moderators: Option<String>,
+    for_owners: Option<String>,
+    at: i64,
+    question_id: Option<i64>,
+    participant_id: Option<i64>,
+}
+
+struct ResultRow {
+    actor: String,
+    client_id: String,
+    seq: Option<i64>,
+    result: AckResult,
+    /// `result` as stored.
+    json: String,
+    at: i64,
+}
+
+/// Rows per multi-row INSERT, largest first: any number of rows goes in chunks of these sizes,
+/// so each table has a handful of statement texts for the connection's statement cache.
+const APPEND_CHUNKS: [usize; 6] = [32, 16, 8, 4, 2, 1];
+
+/// `head` followed by `rows` groups of `columns` numbered placeholders.
+fn values_sql(head: &str, columns: usize, rows: usize) -> String {
+    use std::fmt::Write;
+    let mut sql = String::from(head);
+    for row in 0..rows {
+        sql.push_str(if row == 0 { " (" } else { ", (" });
+        for column in 0..columns {
+            let sep = if column == 0 { "" } else { ", " };
+            let _ = write!(sql, "{sep}${}", row * columns + column + 1);
+        }
+        sql.push(')');
+    }
+    sql
+}
+
+/// Splits `n` rows into [`APPEND_CHUNKS`] sizes.
+fn chunk_sizes(mut n: usize) -> Vec<usize> {
+    let mut sizes = Vec::new();
+    for size in APPEND_CHUNKS {
+        while n >= size {
+            sizes.push(size);
+            n -= size;
+        }
+    }
+    sizes
+}
+
+/// The participant may act in the session: `$1` participant, `$2` session, `$3` 1 when the
+/// command is an erasure (which a removed participant may still make).
+macro_rules! participant_may_act {
+    () => {
+        "participant_id = $1 and session_id = $2 and erased_at is null \
+         and (removed_at is null or $3 = 1)"
+    };
 }
 
 impl<'a> Writer<'a> {
@@ -573,7 +653,201 @@ impl<'a> Writer<'a> {
             limits,
             live: Some(live),
             reuse_live: false,
+            first_seq: live.last_seq,
+            appended: Appended::default(),
+            checked: None,
         })
+    }
+
+    /// The stored result of an earlier command with this client id, if any: one appended in
+    /// this batch, or a committed one. For a participant the same statement checks that they
+    /// may act, so that [`Writer::apply`] need not ask again.
+    pub async fn earlier_result(
+        &mut self,
+        actor: Actor,
+        client_id: &str,
+        command: &Command,
+    ) -> Result<Option<(Option<i64>, AckResult)>, sqlx::Error> {
+        self.checked = None;
+        let key = actor.key();
+        if let Some(&i) = self
+            .appended
+            .by_client_id
+            .get(&(key.clone(), client_id.to_owned()))
+        {
+            let row = &self.appended.results[i];
+            return Ok(Some((row.seq, row.result.clone())));
+        }
+        let stored: Option<String> = match actor {
+            Actor::Participant(participant_id) => {
+                let row = sqlx::query(concat!(
+                    "select (select result from live_command where session_id = $2 and actor = $4 \
+                     and client_id = $5), (select count(*) from participant where ",
+                    participant_may_act!(),
+                    ")"
+                ))
+                .bind(participant_id)
+                .bind(self.session_id)
+                .bind(i64::from(matches!(command, Command::EraseMyData)))
+                .bind(&key)
+                .bind(client_id)
+                .fetch_one(&mut **self.tx)
+                .await?;
+                if row.try_get::<i64, _>(1)? > 0 {
+                    self.checked = Some(participant_id);
+                }
+                row.try_get(0)?
+            }
+            Actor::Moderator(_) | Actor::Staff(_) => sqlx::query_scalar(
+                "select result from live_command where session_id = $1 and actor = $2 and client_id = $3",
+            )
+            .bind(self.session_id)
+            .bind(&key)
+            .bind(client_id)
+            .fetch_optional(&mut **self.tx)
+            .await?,
+        };
+        stored
+            .map(|text| {
+                let stored: StoredResult =
+                    serde_json::from_str(&text).map_err(|_| decode_error("live_command.result"))?;
+                Ok((stored.seq, stored.result))
+            })
+            .transpose()
+    }
+
+    /// Appends a change to the session's event log (written by [`Writer::finish`] at the
+    /// latest), and returns it as broadcast.
+    pub fn record(&mut self, change: &Change) -> Result<StoredChange, sqlx::Error> {
+        let stored = StoredChange {
+            seq: change.seq,
+            is_vote: change.is_vote(),
+            for_all: change.for_all.as_ref().map(to_json).transpose()?,
+            for_moderators: change.for_moderators.as_ref().map(to_json).transpose()?,
+            for_owners: change
+                .for_owners
+                .iter()
+                .map(|(id, f)| Ok((*id, to_json(f)?)))
+                .collect::<Result<_, sqlx::Error>>()?,
+            kick: change.kick,
+        };
+        let for_owners = if stored.for_owners.is_empty() {
+            None
+        } else {
+            Some(
+                serde_json::to_string(&stored.for_owners)
+                    .map_err(|e| sqlx::Error::Encode(e.into()))?,
+            )
+        };
+        self.appended.events.push(EventRow {
+            seq: change.seq,
+            kind: change.kind,
+            for_all: stored.for_all.clone(),
+            for_moderators: stored.for_moderators.clone(),
+            for_owners,
+            at: now(),
+            question_id: change.subject.map(|(q, _)| q),
+            participant_id: change.subject.map(|(_, p)| p),
+        });
+        Ok(stored)
+    }
+
+    /// Remembers what a client id produced (written by [`Writer::finish`] at the latest; a
+    /// retry later in the same batch finds it here).
+    pub fn remember(
+        &mut self,
+        actor: Actor,
+        client_id: &str,
+        seq: Option<i64>,
+        result: &AckResult,
+    ) -> Result<(), sqlx::Error> {
+        let json = serde_json::to_string(&StoredResult {
+            seq,
+            result: result.clone(),
+        })
+        .map_err(|e| sqlx::Error::Encode(e.into()))?;
+        let appended = &mut self.appended;
+        let key = (actor.key(), client_id.to_owned());
+        appended
+            .by_client_id
+            .insert(key.clone(), appended.results.len());
+        appended.results.push(ResultRow {
+            actor: key.0,
+            client_id: key.1,
+            seq,
+            result: result.clone(),
+            json,
+            at: now(),
+        });
+        Ok(())
+    }
+
+    /// Writes the appended rows, a few multi-row statements per table.
+    async fn write_appended(&mut self) -> Result<(), sqlx::Error> {
+        let Appended {
+            events, results, ..
+        } = std::mem::take(&mut self.appended);
+        let mut rest = &events[..];
+        for size in chunk_sizes(events.len()) {
+            let (chunk, after) = rest.split_at(size);
+            rest = after;
+            let sql = values_sql(
+                "insert into live_event (session_id, seq, kind, for_all, for_moderators, for_owners, \
+                 created_at, question_id, subject_participant_id) values",
+                9,
+                size,
+            );
+            let mut query = sqlx::query(&sql);
+            for row in chunk {
+                query = query
+                    .bind(self.session_id)
+                    .bind(row.seq)
+                    .bind(row.kind)
+                    .bind(row.for_all.as_deref())
+                    .bind(row.for_moderators.as_deref())
+                    .bind(row.for_owners.as_deref())
+                    .bind(row.at)
+                    .bind(row.question_id)
+                    .bind(row.participant_id);
+            }
+            query.execute(&mut **self.tx).await?;
+        }
+        let mut rest = &results[..];
+        for size in chunk_sizes(results.len()) {
+            let (chunk, after) = rest.split_at(size);
+            rest = after;
+            let sql = values_sql(
+                "insert into live_command (session_id, actor, client_id, result, created_at) values",
+                5,
+                size,
+            );
+            let mut query = sqlx::query(&sql);
+            for row in chunk {
+                query = query
+                    .bind(self.session_id)
+                    .bind(row.actor.as_str())
+                    .bind(row.client_id.as_str())
+                    .bind(row.json.as_str())
+                    .bind(row.at);
+            }
+            query.execute(&mut **self.tx).await?;
+        }
+        Ok(())
+    }
+
+    /// Ends the batch's writing: writes what was appended and stores the last sequence number
+    /// handed out, if the batch handed any out (which it then returns).
+    pub async fn finish(&mut self) -> Result<Option<i64>, sqlx::Error> {
+        self.write_appended().await?;
+        if self.seq == self.first_seq {
+            return Ok(None);
+        }
+        sqlx::query("update live_session set last_seq = $1 where session_id = $2")
+            .bind(self.seq)
+            .bind(self.session_id)
+            .execute(&mut **self.tx)
+            .await?;
+        Ok(Some(self.seq))
     }
 
     fn next_seq(&mut self) -> i64 {
@@ -603,20 +877,30 @@ impl<'a> Writer<'a> {
     /// Asks and votes never change the live state, so between them it is read once per batch;
     /// any other command reads it afresh each time it needs it, and whatever it read is
     /// forgotten after it (it may have changed the state: an erasure can clear the screen).
+    ///
+    /// Asks and votes only append to the event log, so their rows wait and are written
+    /// together; any other command first has them written, since it may read or rewrite the
+    /// log (an erasure does).
     pub async fn apply(&mut self, actor: Actor, command: &Command) -> Result<Applied, ApplyError> {
-        let keeps_live_state = matches!(command, Command::Ask { .. } | Command::Vote { .. });
-        self.reuse_live = keeps_live_state;
-        let applied = self.apply_command(actor, command).await;
-        if !keeps_live_state {
+        let ask_or_vote = matches!(command, Command::Ask { .. } | Command::Vote { .. });
+        if !ask_or_vote {
+            self.write_appended().await?;
+        }
+        self.reuse_live = ask_or_vote;
+        let checked = self.checked.take();
+        let applied = self.apply_command(actor, command, checked).await;
+        if !ask_or_vote {
             self.live = None;
         }
         applied
     }
 
+    /// `checked`: a participant already found able to act (by [`Writer::earlier_result`]).
     async fn apply_command(
         &mut self,
         actor: Actor,
         command: &Command,
+        checked: Option<i64>,
     ) -> Result<Applied, ApplyError> {
         if let Command::Caption {
             text,
@@ -649,16 +933,18 @@ impl<'a> Writer<'a> {
                 }
                 // A removed participant may still erase what they wrote; nothing else.
                 let erasing = matches!(command, Command::EraseMyData);
-                let found = sqlx::query(
-                    "select 1 from participant where participant_id = $1 and session_id = $2 \
-                     and erased_at is null and (removed_at is null or $3 = 1)",
-                )
-                .bind(participant_id)
-                .bind(self.session_id)
-                .bind(i64::from(erasing))
-                .fetch_optional(&mut **self.tx)
-                .await?;
-                if found.is_none() {
+                let may_act = checked == Some(participant_id)
+                    || sqlx::query(concat!(
+                        "select 1 from participant where ",
+                        participant_may_act!()
+                    ))
+                    .bind(participant_id)
+                    .bind(self.session_id)
+                    .bind(i64::from(erasing))
+                    .fetch_optional(&mut **self.tx)
+                    .await?
+                    .is_some();
+                if !may_act {
                     return Err(Refusal::new(
                         ErrorCode::Forbidden,
                         "you are not a participant of this session",
@@ -755,43 +1041,53 @@ impl<'a> Writer<'a> {
                 if !matches!(live.state.qa_state, QaState::Open | QaState::VotingOnly) {
                     return Err(Refusal::new(ErrorCode::QaClosed, "voting is not open now").into());
                 }
-                let q = self.question(*question_id).await?;
-                if !qa::can_vote(q.status) {
-                    return Err(Refusal::new(
-                        ErrorCode::InvalidState,
-                        "only open questions can be voted on",
-                    )
-                    .into());
-                }
+                // The question's check is part of the vote's statement; only a vote that
+                // changed nothing reads the question, to say why.
                 let changed = if *up {
                     sqlx::query(
-                        "insert into question_vote (question_id, participant_id, created_at) values ($1, $2, $3) \
+                        "insert into question_vote (question_id, participant_id, created_at) \
+                         select $1, $2, $3 where exists (select 1 from question where question_id = $1 \
+                         and session_id = $4 and status = $5) \
                          on conflict (question_id, participant_id) do nothing",
                     )
                     .bind(question_id)
                     .bind(me)
                     .bind(now())
+                    .bind(self.session_id)
+                    .bind(qa::VOTABLE.as_str())
                     .execute(&mut **self.tx)
                     .await?
                     .rows_affected()
                 } else {
                     sqlx::query(
-                        "delete from question_vote where question_id = $1 and participant_id = $2",
+                        "delete from question_vote where question_id = $1 and participant_id = $2 \
+                         and exists (select 1 from question where question_id = $1 \
+                         and session_id = $3 and status = $4)",
                     )
                     .bind(question_id)
                     .bind(me)
+                    .bind(self.session_id)
+                    .bind(qa::VOTABLE.as_str())
                     .execute(&mut **self.tx)
                     .await?
                     .rows_affected()
                 };
                 let mut result = AckResult {
                     question_id: Some(*question_id),
-                    votes: Some(q.votes),
                     voted: Some(*up),
                     ..AckResult::default()
                 };
                 if changed == 0 {
+                    let q = self.question(*question_id).await?;
+                    if !qa::can_vote(q.status) {
+                        return Err(Refusal::new(
+                            ErrorCode::InvalidState,
+                            "only open questions can be voted on",
+                        )
+                        .into());
+                    }
                     // Already so: nothing changes, nothing is sent.
+                    result.votes = Some(q.votes);
                     return Ok(Applied {
                         result,
                         changes: vec![],
@@ -1855,78 +2151,11 @@ mod sqlx_value {
     }
 }
 
-/// Stores the last sequence number of a batch.
-pub async fn store_sequence(
-    tx: &mut Transaction<'static, Any>,
-    session_id: i64,
-    seq: i64,
-) -> Result<(), sqlx::Error> {
-    sqlx::query("update live_session set last_seq = $1 where session_id = $2")
-        .bind(seq)
-        .bind(session_id)
-        .execute(&mut **tx)
-        .await?;
-    Ok(())
-}
-
-/// The stored result of an earlier command with this client id, if any.
-pub async fn earlier_result(
-    tx: &mut Transaction<'static, Any>,
-    session_id: i64,
-    actor: Actor,
-    client_id: &str,
-) -> Result<Option<(Option<i64>, AckResult)>, sqlx::Error> {
-    let row = sqlx::query(
-        "select result from live_command where session_id = $1 and actor = $2 and client_id = $3",
-    )
-    .bind(session_id)
-    .bind(actor.key())
-    .bind(client_id)
-    .fetch_optional(&mut **tx)
-    .await?;
-    match row {
-        None => Ok(None),
-        Some(row) => {
-            let text: String = row.try_get(0)?;
-            let stored: StoredResult =
-                serde_json::from_str(&text).map_err(|_| decode_error("live_command.result"))?;
-            Ok(Some((stored.seq, stored.result)))
-        }
-    }
-}
-
 #[derive(serde::Serialize, serde::Deserialize)]
 struct StoredResult {
     seq: Option<i64>,
     #[serde(flatten)]
     result: AckResult,
-}
-
-/// Remembers what a client id produced.
-pub async fn remember_result(
-    tx: &mut Transaction<'static, Any>,
-    session_id: i64,
-    actor: Actor,
-    client_id: &str,
-    seq: Option<i64>,
-    result: &AckResult,
-) -> Result<(), sqlx::Error> {
-    let text = serde_json::to_string(&StoredResult {
-        seq,
-        result: result.clone(),
-    })
-    .map_err(|e| sqlx::Error::Encode(e.into()))?;
-    sqlx::query(
-        "insert into live_command (session_id, actor, client_id, result, created_at) values ($1, $2, $3, $4, $5)",
-    )
-    .bind(session_id)
-    .bind(actor.key())
-    .bind(client_id)
-    .bind(text)
-    .bind(now())
-    .execute(&mut **tx)
-    .await?;
-    Ok(())
 }
 
 /// What the audit log records of a moderator's command: action, target and reason code, never
@@ -2071,47 +2300,6 @@ pub struct StoredChange {
 
 fn to_json(frame: &ServerFrame) -> Result<String, sqlx::Error> {
     serde_json::to_string(frame).map_err(|e| sqlx::Error::Encode(e.into()))
-}
-
-/// Appends a change to the session's event log.
-pub async fn record_change(
-    tx: &mut Transaction<'static, Any>,
-    session_id: i64,
-    change: &Change,
-) -> Result<StoredChange, sqlx::Error> {
-    let stored = StoredChange {
-        seq: change.seq,
-        is_vote: change.is_vote(),
-        for_all: change.for_all.as_ref().map(to_json).transpose()?,
-        for_moderators: change.for_moderators.as_ref().map(to_json).transpose()?,
-        for_owners: change
-            .for_owners
-            .iter()
-            .map(|(id, f)| Ok((*id, to_json(f)?)))
-            .collect::<Result<_, sqlx::Error>>()?,
-        kick: change.kick,
-    };
-    let owners = if stored.for_owners.is_empty() {
-        None
-    } else {
-        Some(serde_json::to_string(&stored.for_owners).map_err(|e| sqlx::Error::Encode(e.into()))?)
-    };
-    sqlx::query(
-        "insert into live_event (session_id, seq, kind, for_all, for_moderators, for_owners, created_at, \
-         question_id, subject_participant_id) values ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
-    )
-    .bind(session_id)
-    .bind(change.seq)
-    .bind(change.kind)
-    .bind(stored.for_all.clone())
-    .bind(stored.for_moderators.clone())
-    .bind(owners)
-    .bind(now())
-    .bind(change.subject.map(|(q, _)| q))
-    .bind(change.subject.map(|(_, p)| p))
-    .execute(&mut **tx)
-    .await?;
-    Ok(stored)
 }
 
 // ---------------------------------------------------------------------------------------------

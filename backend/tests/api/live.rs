@@ -16,6 +16,8 @@ both!(
     a_post_moderated_question_is_visible_at_once_unless_it_holds_contact_details,
     votes_and_merges_give_exact_tallies,
     in_one_batch_a_state_change_holds_for_the_commands_after_it,
+    in_one_batch_an_erasure_reaches_what_the_participant_asked_before_it,
+    in_one_batch_a_retried_client_id_gets_the_first_result,
     a_retried_submission_is_stored_once,
     a_participant_cannot_send_moderator_commands,
     a_resumed_client_misses_nothing_and_gets_nothing_twice,
@@ -103,6 +105,142 @@ async fn in_one_batch_a_state_change_holds_for_the_commands_after_it(app: TestAp
     let mut voting = LiveClient::connect(&app, session_id, Some(&voter.cookie)).await;
     let (_, result) = acked(&voting.command(vote(true)).await);
     assert_eq!(result.votes, Some(1));
+}
+
+fn batch_limits() -> plenary::live::store::EngineLimits {
+    plenary::live::store::EngineLimits {
+        question_chars: 500,
+        reply_chars: 280,
+        questions_per_minute: 100,
+        risk_words: std::sync::Arc::from(Vec::new()),
+    }
+}
+
+/// Asks and votes append their event-log rows, which wait to be written with the batch's
+/// others; an erasure later in the same batch rewrites the log, so it must find them written.
+async fn in_one_batch_an_erasure_reaches_what_the_participant_asked_before_it(app: TestApp) {
+    use plenary::live::store::{Actor, Writer};
+    let (session_id, _) = live_setup(&app).await;
+    let asker = app.join(session_id, "Asker").await;
+    let me = Actor::Participant(asker.participant_id);
+    let text = "Where do I report the account that follows my sister?";
+    let mut tx = app.db.pool.begin().await.unwrap();
+    let mut writer = Writer::begin(&mut tx, session_id, batch_limits())
+        .await
+        .unwrap();
+    for (client_id, command) in [
+        (
+            "ask-1",
+            Command::Ask {
+                text: text.into(),
+                anonymous: false,
+            },
+        ),
+        ("erase-1", Command::EraseMyData),
+    ] {
+        assert!(
+            writer
+                .earlier_result(me, client_id, &command)
+                .await
+                .unwrap()
+                .is_none()
+        );
+        let applied = writer.apply(me, &command).await.unwrap();
+        for change in &applied.changes {
+            writer.record(change).unwrap();
+        }
+        let seq = applied.changes.last().map(|c| c.seq);
+        writer
+            .remember(me, client_id, seq, &applied.result)
+            .unwrap();
+    }
+    assert!(writer.finish().await.unwrap().is_some());
+    drop(writer);
+    tx.commit().await.unwrap();
+    let pattern = format!("%{}%", &text[..20]);
+    let kept: i64 = sqlx::query_scalar(
+        "select count(*) from live_event where session_id = $1 and (for_all like $2 \
+         or for_moderators like $2 or for_owners like $2)",
+    )
+    .bind(session_id)
+    .bind(&pattern)
+    .fetch_one(&app.db.pool)
+    .await
+    .unwrap();
+    assert_eq!(
+        kept, 0,
+        "the erased question's text is still in the event log"
+    );
+    let events: i64 = sqlx::query_scalar("select count(*) from live_event where session_id = $1")
+        .bind(session_id)
+        .fetch_one(&app.db.pool)
+        .await
+        .unwrap();
+    assert!(events >= 2, "the ask and the erasure are both in the log");
+}
+
+/// A result waiting to be written with its batch is found by a retry in the same batch.
+async fn in_one_batch_a_retried_client_id_gets_the_first_result(app: TestApp) {
+    use plenary::live::store::{Actor, Writer};
+    let (session_id, _) = live_setup(&app).await;
+    let asker = app.join(session_id, "Asker").await;
+    // Joined before the batch: on SQLite the batch's transaction holds the write lock.
+    let other = app.join(session_id, "Other").await;
+    let me = Actor::Participant(asker.participant_id);
+    let ask = Command::Ask {
+        text: "Will the minutes name the youth delegates?".into(),
+        anonymous: false,
+    };
+    let mut tx = app.db.pool.begin().await.unwrap();
+    let mut writer = Writer::begin(&mut tx, session_id, batch_limits())
+        .await
+        .unwrap();
+    assert!(
+        writer
+            .earlier_result(me, "same", &ask)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let applied = writer.apply(me, &ask).await.unwrap();
+    for change in &applied.changes {
+        writer.record(change).unwrap();
+    }
+    let seq = applied.changes.last().map(|c| c.seq);
+    writer.remember(me, "same", seq, &applied.result).unwrap();
+    let again = writer.earlier_result(me, "same", &ask).await.unwrap();
+    assert_eq!(again, Some((seq, applied.result.clone())));
+    // Another participant's identical client id is theirs alone.
+    assert!(
+        writer
+            .earlier_result(Actor::Participant(other.participant_id), "same", &ask)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    writer.finish().await.unwrap();
+    drop(writer);
+    tx.commit().await.unwrap();
+    let (questions, results): (i64, i64) = (
+        sqlx::query_scalar("select count(*) from question where session_id = $1")
+            .bind(session_id)
+            .fetch_one(&app.db.pool)
+            .await
+            .unwrap(),
+        sqlx::query_scalar("select count(*) from live_command where session_id = $1")
+            .bind(session_id)
+            .fetch_one(&app.db.pool)
+            .await
+            .unwrap(),
+    );
+    assert_eq!((questions, results), (1, 1));
+    // After the commit the retry is answered from the database, with the same result.
+    let mut tx = app.db.pool.begin().await.unwrap();
+    let mut writer = Writer::begin(&mut tx, session_id, batch_limits())
+        .await
+        .unwrap();
+    let stored = writer.earlier_result(me, "same", &ask).await.unwrap();
+    assert_eq!(stored, Some((seq, applied.result)));
 }
 
 /// A session with one assigned moderator and an organizer; returns (session, moderator cookie).
