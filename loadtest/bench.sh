@@ -52,6 +52,17 @@ stop_servers() {
 }
 trap stop_servers EXIT
 
+# Stops the reference and Node.js relays of this run (stop_servers then skips them).
+stop_relays() {
+    local p kept=()
+    kill "$REFERENCE_PID" "$NODE_PID" 2>/dev/null || true
+    wait "$REFERENCE_PID" "$NODE_PID" 2>/dev/null || true
+    for p in "${PIDS[@]}"; do
+        [[ $p == "$REFERENCE_PID" || $p == "$NODE_PID" ]] || kept+=("$p")
+    done
+    PIDS=("${kept[@]}")
+}
+
 # Starts the three servers; sets PLENARY_PID, REFERENCE_PID, NODE_PID, SESSION and the cookie.
 start_servers() {
     local run=$1 data port
@@ -103,6 +114,10 @@ for run in $(seq 1 "$RUNS"); do
             --rates "$RATES" --server-pid "$REFERENCE_PID" --json "$OUT/s4-reference-$run.json"
         "${LT[@]}" ramp --target reference --reference-url ws://127.0.0.1:9002/ws --participants "$N" \
             --rates "$RATES" --server-pid "$NODE_PID" --json "$OUT/s4-node-$run.json"
+        # Nothing after S4 uses the two relays, and one that fell behind goes on sending its
+        # backlog on core 0 long after its ramp ended (Node.js at 40-80/s): stop both before
+        # Plenary's scenarios, so that Plenary has its core to itself.
+        stop_relays
         "${LT[@]}" ramp --session "$SESSION" --server http://127.0.0.1:8090 --participants "$N" \
             --rates "$RATES" --server-pid "$PLENARY_PID" --json "$OUT/s4-plenary-$run.json"
     fi
