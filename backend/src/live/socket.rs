@@ -15,6 +15,7 @@ use futures_util::future::BoxFuture;
 use futures_util::stream::{FuturesUnordered, StreamExt};
 use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
 use serde::Deserialize;
+use tokio::sync::broadcast;
 use tokio::sync::broadcast::error::RecvError;
 use tokio::time::Instant;
 use tokio_tungstenite::WebSocketStream;
@@ -264,12 +265,12 @@ impl Socket {
 
     /// A write's outcome; a peer that stopped reading is worth a line in the log, since it is
     /// the server that ends the connection.
-    fn written(
+    fn written<T>(
         &self,
-        outcome: Result<Result<(), tungstenite::Error>, tokio::time::error::Elapsed>,
-    ) -> Result<(), ()> {
+        outcome: Result<Result<T, tungstenite::Error>, tokio::time::error::Elapsed>,
+    ) -> Result<T, ()> {
         match outcome {
-            Ok(Ok(())) => Ok(()),
+            Ok(Ok(value)) => Ok(value),
             Ok(Err(_)) => Err(()),
             Err(_) => {
                 tracing::info!(
@@ -296,8 +297,55 @@ impl Socket {
         })
     }
 
-    /// Feeds a change if this socket has not had it yet.
-    async fn feed_outgoing(&mut self, out: &Outgoing, audience: Audience) -> Result<(), ()> {
+    /// Feeds `first` and whatever else the ring holds (up to [`MAX_FRAMES_PER_FLUSH`]), then
+    /// flushes once: one write for many frames. The whole delivery has one [`WRITE_TIMEOUT`],
+    /// one timer for the lot rather than one per frame.
+    async fn deliver(
+        &mut self,
+        first: Arc<Outgoing>,
+        ring: &mut broadcast::Receiver<Arc<Outgoing>>,
+        audience: Audience,
+    ) -> Result<Delivered, ()> {
+        let me = match audience {
+            Audience::Participant(id) => Some(id),
+            _ => None,
+        };
+        let outcome = tokio::time::timeout(WRITE_TIMEOUT, async {
+            let mut next = Some(first);
+            let mut fed = 0;
+            let mut delivered = Delivered::Sent;
+            while let Some(out) = next.take() {
+                self.feed_unsent(&out, audience).await?;
+                if let Some((who, code)) = out.kick {
+                    if Some(who) == me {
+                        delivered = Delivered::Kicked(code);
+                        break;
+                    }
+                }
+                fed += 1;
+                if fed >= MAX_FRAMES_PER_FLUSH {
+                    break;
+                }
+                match ring.try_recv() {
+                    Ok(out) => next = Some(out),
+                    Err(broadcast::error::TryRecvError::Lagged(_)) => delivered = Delivered::Lagged,
+                    Err(_) => {}
+                }
+            }
+            self.sink.flush().await?;
+            Ok(delivered)
+        })
+        .await;
+        self.written(outcome)
+    }
+
+    /// Feeds a change if this socket has not had it yet (no timeout of its own: see
+    /// [`Socket::deliver`]).
+    async fn feed_unsent(
+        &mut self,
+        out: &Outgoing,
+        audience: Audience,
+    ) -> Result<(), tungstenite::Error> {
         match out.seq {
             Some(seq) if seq <= self.last_seq => Ok(()),
             seq => {
@@ -305,12 +353,21 @@ impl Socket {
                     self.last_seq = seq;
                 }
                 match out.frame_for(audience) {
-                    Some(bytes) => self.feed(bytes.clone()).await,
+                    Some(bytes) => self.sink.feed(Message::Text(bytes.clone())).await,
                     None => Ok(()),
                 }
             }
         }
     }
+}
+
+/// How a delivery from the ring ended, when every frame was written.
+enum Delivered {
+    Sent,
+    /// A frame closes this participant's sockets (removed or erased), with this code.
+    Kicked(u16),
+    /// The socket fell behind the ring.
+    Lagged,
 }
 
 async fn run(
@@ -352,7 +409,12 @@ async fn run(
     let mut ping = tokio::time::interval_at(Instant::now() + ping_every, ping_every);
     let mut heard_from = Instant::now();
     let mut in_flight: InFlight = FuturesUnordered::new();
-    let mut shutdown = state.live.shutdown_signal();
+    // One wait for the socket's whole life: a `changed()` made anew on every wake-up would join
+    // and leave the signal's list of waiters each time.
+    let mut shutdown_signal = state.live.shutdown_signal();
+    let shutdown = shutdown_signal.changed();
+    tokio::pin!(shutdown);
+    let mut shutdown_gone = false;
 
     loop {
         tokio::select! {
@@ -424,58 +486,26 @@ async fn run(
                 }
             }
             received = ring.recv() => {
-                match received {
-                    Ok(out) => {
-                        // Feed this change and whatever else waits, then flush once: one write
-                        // for many frames.
-                        let me = match conn.audience {
-                            Audience::Participant(id) => Some(id),
-                            _ => None,
-                        };
-                        let mut next = Some(out);
-                        let mut fed = 0;
-                        let mut failed = false;
-                        let mut kicked = None;
-                        let mut lagged = false;
-                        while let Some(out) = next.take() {
-                            if socket.feed_outgoing(&out, conn.audience).await.is_err() {
-                                failed = true;
-                                break;
-                            }
-                            if let Some((who, code)) = out.kick {
-                                if Some(who) == me {
-                                    kicked = Some(code);
-                                    break;
-                                }
-                            }
-                            fed += 1;
-                            if fed >= MAX_FRAMES_PER_FLUSH {
-                                break;
-                            }
-                            match ring.try_recv() {
-                                Ok(out) => next = Some(out),
-                                Err(tokio::sync::broadcast::error::TryRecvError::Lagged(_)) => lagged = true,
-                                Err(_) => {}
-                            }
-                        }
-                        if failed || socket.flush().await.is_err() {
-                            break;
-                        }
-                        if let Some(code) = kicked {
-                            let reason = if code == close::ERASED { "your data was erased" } else { "removed by a moderator" };
-                            socket.close(code, reason.into()).await;
-                            break;
-                        }
-                        if lagged {
-                            Box::pin(fell_behind(&mut socket)).await;
-                            break;
-                        }
-                    }
+                let first = match received {
+                    Ok(out) => out,
                     Err(RecvError::Lagged(_)) => {
                         Box::pin(fell_behind(&mut socket)).await;
                         break;
                     }
                     Err(RecvError::Closed) => break,
+                };
+                match socket.deliver(first, &mut ring, conn.audience).await {
+                    Err(()) => break,
+                    Ok(Delivered::Sent) => {}
+                    Ok(Delivered::Kicked(code)) => {
+                        let reason = if code == close::ERASED { "your data was erased" } else { "removed by a moderator" };
+                        socket.close(code, reason.into()).await;
+                        break;
+                    }
+                    Ok(Delivered::Lagged) => {
+                        Box::pin(fell_behind(&mut socket)).await;
+                        break;
+                    }
                 }
             }
             _ = ping.tick() => {
@@ -488,7 +518,12 @@ async fn run(
                     break;
                 }
             }
-            Ok(()) = shutdown.changed() => {
+            changed = &mut shutdown, if !shutdown_gone => {
+                if changed.is_err() {
+                    // The signal's sender is gone (the hub was dropped): no shutdown will come.
+                    shutdown_gone = true;
+                    continue;
+                }
                 socket.close(1001, format!("resume:{}", socket.last_seq)).await;
                 break;
             }
