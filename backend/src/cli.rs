@@ -183,11 +183,30 @@ impl Server {
             let _ = tx.send(());
         });
         let mut serving = std::pin::pin!(serving.into_future());
+        let grace_over = async {
+            let _ = rx.await;
+            tokio::time::sleep(grace).await;
+        };
+        let mut grace_over = std::pin::pin!(grace_over);
+        let over = || {
+            tracing::warn!(
+                grace_seconds = grace.as_secs(),
+                "shutdown grace period over; stopping"
+            )
+        };
         tokio::select! {
-            result = &mut serving => result.context("serving")?,
-            _ = async { let _ = rx.await; tokio::time::sleep(grace).await } => {
-                tracing::warn!(grace_seconds = grace.as_secs(), "shutdown grace period over; stopping");
+            result = &mut serving => {
+                result.context("serving")?;
+                // Upgraded websockets are not the HTTP server's: it is done as soon as the
+                // other connections are. Returning now would drop the sockets before most of
+                // them had sent their close, so wait for them within the same grace period.
+                let sockets = self.state.live.clone();
+                tokio::select! {
+                    _ = sockets.sockets_closed() => {}
+                    _ = &mut grace_over => over(),
+                }
             }
+            _ = &mut grace_over => over(),
         }
         // When the select picked the server first, it already finished; either way we are done.
         self.state.db.pool.close().await;

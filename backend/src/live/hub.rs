@@ -433,6 +433,12 @@ impl Live {
     pub fn begin_shutdown(&self) {
         self.shutdown.send_replace(true);
     }
+
+    /// Completes when every socket that held a [`Live::shutdown_signal`] has ended: after
+    /// [`Live::begin_shutdown`], when they have all sent their close.
+    pub async fn sockets_closed(&self) {
+        self.shutdown.closed().await;
+    }
 }
 
 /// How long vote tallies wait before going out: `min`, or longer for a large audience. Each
