@@ -21,7 +21,7 @@ use tokio::sync::{Semaphore, watch};
 use tokio_tungstenite::tungstenite::Message;
 
 use crate::frame::Incoming;
-use crate::{Percentiles, Ws, cpu_seconds, now_micros};
+use crate::{Percentiles, Ws, cpu_seconds, now_micros, parse_label};
 
 /// Whom to measure.
 #[derive(Debug, Clone)]
@@ -177,11 +177,6 @@ struct Seen {
     latencies: Vec<Vec<u32>>,
     lost: u64,
     duplicated: u64,
-}
-
-fn parse_label(label: &str) -> Option<(u64, u64)> {
-    let (n, sent) = label.strip_prefix('t')?.split_once('@')?;
-    Some((n.parse().ok()?, sent.parse().ok()?))
 }
 
 async fn receive(mut ws: Ws, mut last: i64, plenary: bool, shared: Arc<Shared>) -> Seen {

@@ -236,6 +236,12 @@ async fn next_frame(ws: &mut Ws) -> anyhow::Result<ServerFrame> {
     }
 }
 
+/// A moderator's label `t<n>@<µs>`: the change's number and the time it was sent (or due).
+pub(crate) fn parse_label(label: &str) -> Option<(u64, u64)> {
+    let (n, sent) = label.strip_prefix('t')?.split_once('@')?;
+    Some((n.parse().ok()?, sent.parse().ok()?))
+}
+
 /// A tag for this run, in handles and client ids: client ids of an earlier run would return
 /// that run's results (retries are idempotent) instead of making new changes.
 pub(crate) fn run_tag() -> &'static str {
@@ -524,13 +530,10 @@ pub async fn fan_out(config: Config) -> anyhow::Result<Report> {
                     last = seq;
                 }
                 if let Incoming::Question { label, .. } = &frame {
-                    if let Some((n, sent)) = label.strip_prefix('t').and_then(|l| l.split_once('@'))
-                    {
-                        if let (Ok(n), Ok(sent)) = (n.parse::<u64>(), sent.parse::<u64>()) {
-                            seen.latencies
-                                .push(received.saturating_sub(sent) as f64 / 1000.0);
-                            seen.arrivals.push((n, received));
-                        }
+                    if let Some((n, sent)) = parse_label(label) {
+                        seen.latencies
+                            .push(received.saturating_sub(sent) as f64 / 1000.0);
+                        seen.arrivals.push((n, received));
                     }
                 }
             }

@@ -282,11 +282,7 @@ impl Participant {
         if self.known.insert(question_id) {
             self.seen.questions.push((question_id, now));
         }
-        if let Some(n) = label
-            .strip_prefix('t')
-            .and_then(|l| l.split_once('@'))
-            .and_then(|(n, _)| n.parse::<u64>().ok())
-        {
+        if let Some((n, _)) = crate::parse_label(label) {
             self.seen.changes.push((n, now));
         }
     }

@@ -37,7 +37,9 @@ use tokio::sync::watch;
 use tokio_tungstenite::tungstenite::Message;
 
 use crate::frame::Incoming;
-use crate::{Config, Percentiles, Setup, Ws, now_micros, run_tag, send, setup_plenary};
+use crate::{
+    Config, Percentiles, Setup, Ws, now_micros, parse_label, run_tag, send, setup_plenary,
+};
 
 /// What restarts the server.
 pub enum Restart {
@@ -271,12 +273,6 @@ async fn reconnect(
         }
         attempt += 1;
     }
-}
-
-/// Parses a label `t<n>@<µs>` into (n, due).
-fn parse_label(label: &str) -> Option<(u64, u64)> {
-    let (n, due) = label.strip_prefix('t')?.split_once('@')?;
-    Some((n.parse().ok()?, due.parse().ok()?))
 }
 
 /// One participant: reads everything, checks sequence numbers, and reconnects whenever its

@@ -434,8 +434,9 @@ impl Live {
         self.shutdown.send_replace(true);
     }
 
-    /// Completes when every socket that held a [`Live::shutdown_signal`] has ended: after
-    /// [`Live::begin_shutdown`], when they have all sent their close.
+    /// Completes when every holder of a [`Live::shutdown_signal`] has dropped it: after
+    /// [`Live::begin_shutdown`], when every socket has sent its close (and, on PostgreSQL, the
+    /// bus listener has stopped).
     pub async fn sockets_closed(&self) {
         self.shutdown.closed().await;
     }

@@ -379,6 +379,14 @@ async fn run(
 ) {
     // Subscribe before reading, so every change committed after the read arrives on the ring.
     let mut ring = hub.subscribe();
+    // The shutdown signal too: a shutdown that begins while the snapshot is read still closes
+    // this socket, and the server's exit waits for it (`Live::sockets_closed`). One wait for the
+    // socket's whole life: a `changed()` made anew on every wake-up would join and leave the
+    // signal's list of waiters each time. `false`: the signal's sender is gone.
+    let mut shutdown_signal = state.live.shutdown_signal();
+    let shutdown = async move { shutdown_signal.wait_for(|down| *down).await.is_ok() };
+    tokio::pin!(shutdown);
+    let mut shutdown_gone = false;
     let _presence =
         matches!(conn.audience, Audience::Participant(_)).then(|| hub.participant_connected());
     // Boxed: the snapshot's database futures are large, and inline they would make every
@@ -409,12 +417,6 @@ async fn run(
     let mut ping = tokio::time::interval_at(Instant::now() + ping_every, ping_every);
     let mut heard_from = Instant::now();
     let mut in_flight: InFlight = FuturesUnordered::new();
-    // One wait for the socket's whole life: a `changed()` made anew on every wake-up would join
-    // and leave the signal's list of waiters each time.
-    let mut shutdown_signal = state.live.shutdown_signal();
-    let shutdown = shutdown_signal.changed();
-    tokio::pin!(shutdown);
-    let mut shutdown_gone = false;
 
     loop {
         tokio::select! {
@@ -518,9 +520,9 @@ async fn run(
                     break;
                 }
             }
-            changed = &mut shutdown, if !shutdown_gone => {
-                if changed.is_err() {
-                    // The signal's sender is gone (the hub was dropped): no shutdown will come.
+            down = &mut shutdown, if !shutdown_gone => {
+                if !down {
+                    // The signal's sender is gone: no shutdown will come.
                     shutdown_gone = true;
                     continue;
                 }

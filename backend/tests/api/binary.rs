@@ -12,7 +12,11 @@ both!(create_organizer_makes_an_account_that_can_log_in);
 
 /// The binary with a clean Plenary environment: only what the test sets reaches it.
 fn plenary() -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_plenary"));
+    clean(Command::new(env!("CARGO_BIN_EXE_plenary")))
+}
+
+/// `cmd` (the binary, or a wrapper that runs it) without this process's Plenary settings.
+fn clean(mut cmd: Command) -> Command {
     for (key, _) in std::env::vars() {
         if key.starts_with("PLENARY") || key == "RUST_LOG" {
             cmd.env_remove(key);
@@ -137,20 +141,15 @@ async fn on_sigterm_every_live_socket_is_told_where_to_resume() {
     use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 
     let dir = tempfile::tempdir().unwrap();
-    let mut server = plenary();
     // One core for the server, as in the load test's S8, where most sockets went without
     // their close when the process did not wait for them.
-    if std::path::Path::new("/usr/bin/taskset").exists() {
-        server = Command::new("/usr/bin/taskset");
-        server
-            .args(["-c", "0", env!("CARGO_BIN_EXE_plenary")])
-            .kill_on_drop(true);
-        for (key, _) in std::env::vars() {
-            if key.starts_with("PLENARY") || key == "RUST_LOG" {
-                server.env_remove(key);
-            }
-        }
-    }
+    let mut server = if std::path::Path::new("/usr/bin/taskset").exists() {
+        let mut pinned = Command::new("/usr/bin/taskset");
+        pinned.args(["-c", "0", env!("CARGO_BIN_EXE_plenary")]);
+        clean(pinned)
+    } else {
+        plenary()
+    };
     let mut child = server
         .env("PLENARY__SERVER__BIND", "127.0.0.1:0")
         .env("PLENARY__DATABASE__DATA_DIR", dir.path().join("data"))
@@ -164,16 +163,8 @@ async fn on_sigterm_every_live_socket_is_told_where_to_resume() {
         .spawn()
         .expect("start plenary");
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let address = tokio::time::timeout(Duration::from_secs(60), async {
-        while let Some(line) = lines.next_line().await.unwrap() {
-            if let Some(rest) = message_of(&line).strip_prefix("Plenary is ready: open ") {
-                return rest.split(' ').next().unwrap().to_string();
-            }
-        }
-        panic!("plenary exited before it was ready");
-    })
-    .await
-    .expect("plenary is ready within 60 s");
+    // Loading the demo data takes longer than an empty start.
+    let address = ready_address(&mut lines, &mut Vec::new(), 60).await;
     // Keep reading the log, so the server never blocks on a full pipe.
     tokio::spawn(async move { while let Ok(Some(_)) = lines.next_line().await {} });
 
@@ -315,18 +306,7 @@ async fn the_server_stops_cleanly_on_sigterm() {
         .expect("start plenary");
     let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
     let mut log = Vec::new();
-    let address = tokio::time::timeout(Duration::from_secs(30), async {
-        while let Some(line) = lines.next_line().await.unwrap() {
-            let message = message_of(&line);
-            log.push(line);
-            if let Some(rest) = message.strip_prefix("Plenary is ready: open ") {
-                return rest.split(' ').next().unwrap().to_string();
-            }
-        }
-        panic!("plenary exited before it was ready: {log:#?}");
-    })
-    .await
-    .expect("plenary is ready within 30 s");
+    let address = ready_address(&mut lines, &mut log, 30).await;
 
     let health = reqwest::get(format!("{address}/healthz"))
         .await
@@ -364,6 +344,26 @@ async fn the_server_stops_cleanly_on_sigterm() {
         reqwest::get(format!("{address}/healthz")).await.is_err(),
         "the port is closed"
     );
+}
+
+/// Reads the server's JSON log (into `log`) until it says where it serves, within `seconds`.
+async fn ready_address(
+    lines: &mut tokio::io::Lines<BufReader<tokio::process::ChildStdout>>,
+    log: &mut Vec<String>,
+    seconds: u64,
+) -> String {
+    tokio::time::timeout(Duration::from_secs(seconds), async {
+        while let Some(line) = lines.next_line().await.unwrap() {
+            let message = message_of(&line);
+            log.push(line);
+            if let Some(rest) = message.strip_prefix("Plenary is ready: open ") {
+                return rest.split(' ').next().unwrap().to_string();
+            }
+        }
+        panic!("plenary exited before it was ready: {log:#?}");
+    })
+    .await
+    .unwrap_or_else(|_| panic!("plenary is ready within {seconds} s"))
 }
 
 /// This process's soft limit on open files (Linux: `/proc/self/limits`).

@@ -2,7 +2,9 @@
 //! idempotent retries, authorisation, and the handshake's and parser's defences.
 
 use plenary::domain::qa::{DismissReason, QuestionStatus};
-use plenary::live::protocol::{Command, ErrorCode, ModerationMode, QaState, Role, ServerFrame};
+use plenary::live::protocol::{
+    AckResult, Command, ErrorCode, ModerationMode, QaState, Role, ServerFrame,
+};
 use reqwest::StatusCode;
 use serde_json::json;
 
@@ -52,15 +54,11 @@ async fn in_one_batch_a_state_change_holds_for_the_commands_after_it(app: TestAp
             .fetch_one(&app.db.pool)
             .await
             .unwrap();
-    let limits = plenary::live::store::EngineLimits {
-        question_chars: 500,
-        reply_chars: 280,
-        questions_per_minute: 100,
-        risk_words: std::sync::Arc::from(Vec::new()),
-    };
     let vote = |up| Command::Vote { question_id, up };
     let mut tx = app.db.pool.begin().await.unwrap();
-    let mut writer = Writer::begin(&mut tx, session_id, limits).await.unwrap();
+    let mut writer = Writer::begin(&mut tx, session_id, batch_limits())
+        .await
+        .unwrap();
     // Voting is open: the vote counts (and the state read with the batch is now reused).
     let first = writer
         .apply(Actor::Participant(voter.participant_id), &vote(true))
@@ -116,6 +114,33 @@ fn batch_limits() -> plenary::live::store::EngineLimits {
     }
 }
 
+/// One new command through a batch's writer as the session's writer task takes it: no earlier
+/// result for its client id, applied, its changes recorded and its result remembered. Returns
+/// the acknowledgement's (seq, result).
+async fn apply_new(
+    writer: &mut plenary::live::store::Writer<'_>,
+    actor: plenary::live::store::Actor,
+    client_id: &str,
+    command: &Command,
+) -> (Option<i64>, AckResult) {
+    assert!(
+        writer
+            .earlier_result(actor, client_id, command)
+            .await
+            .unwrap()
+            .is_none()
+    );
+    let applied = writer.apply(actor, command).await.unwrap();
+    for change in &applied.changes {
+        writer.record(change).unwrap();
+    }
+    let seq = applied.changes.last().map(|c| c.seq);
+    writer
+        .remember(actor, client_id, seq, &applied.result)
+        .unwrap();
+    (seq, applied.result)
+}
+
 /// Asks and votes append their event-log rows, which wait to be written with the batch's
 /// others; an erasure later in the same batch rewrites the log, so it must find them written.
 async fn in_one_batch_an_erasure_reaches_what_the_participant_asked_before_it(app: TestApp) {
@@ -128,32 +153,12 @@ async fn in_one_batch_an_erasure_reaches_what_the_participant_asked_before_it(ap
     let mut writer = Writer::begin(&mut tx, session_id, batch_limits())
         .await
         .unwrap();
-    for (client_id, command) in [
-        (
-            "ask-1",
-            Command::Ask {
-                text: text.into(),
-                anonymous: false,
-            },
-        ),
-        ("erase-1", Command::EraseMyData),
-    ] {
-        assert!(
-            writer
-                .earlier_result(me, client_id, &command)
-                .await
-                .unwrap()
-                .is_none()
-        );
-        let applied = writer.apply(me, &command).await.unwrap();
-        for change in &applied.changes {
-            writer.record(change).unwrap();
-        }
-        let seq = applied.changes.last().map(|c| c.seq);
-        writer
-            .remember(me, client_id, seq, &applied.result)
-            .unwrap();
-    }
+    let ask = Command::Ask {
+        text: text.into(),
+        anonymous: false,
+    };
+    apply_new(&mut writer, me, "ask-1", &ask).await;
+    apply_new(&mut writer, me, "erase-1", &Command::EraseMyData).await;
     assert!(writer.finish().await.unwrap().is_some());
     drop(writer);
     tx.commit().await.unwrap();
@@ -195,21 +200,9 @@ async fn in_one_batch_a_retried_client_id_gets_the_first_result(app: TestApp) {
     let mut writer = Writer::begin(&mut tx, session_id, batch_limits())
         .await
         .unwrap();
-    assert!(
-        writer
-            .earlier_result(me, "same", &ask)
-            .await
-            .unwrap()
-            .is_none()
-    );
-    let applied = writer.apply(me, &ask).await.unwrap();
-    for change in &applied.changes {
-        writer.record(change).unwrap();
-    }
-    let seq = applied.changes.last().map(|c| c.seq);
-    writer.remember(me, "same", seq, &applied.result).unwrap();
+    let (seq, result) = apply_new(&mut writer, me, "same", &ask).await;
     let again = writer.earlier_result(me, "same", &ask).await.unwrap();
-    assert_eq!(again, Some((seq, applied.result.clone())));
+    assert_eq!(again, Some((seq, result.clone())));
     // Another participant's identical client id is theirs alone.
     assert!(
         writer
@@ -240,7 +233,7 @@ async fn in_one_batch_a_retried_client_id_gets_the_first_result(app: TestApp) {
         .await
         .unwrap();
     let stored = writer.earlier_result(me, "same", &ask).await.unwrap();
-    assert_eq!(stored, Some((seq, applied.result)));
+    assert_eq!(stored, Some((seq, result)));
 }
 
 /// A session with one assigned moderator and an organizer; returns (session, moderator cookie).
