@@ -520,12 +520,11 @@ impl WriterTask {
     }
 
     fn flush_tallies(&mut self) {
-        if let Some(frame) = self.tallies.flush() {
-            let seq = serde_json::from_str::<ServerFrame>(&frame)
-                .ok()
-                .and_then(|f| f.seq());
+        if let Some((seq, frame)) = self.tallies.flush() {
             // No receivers is fine: nobody is connected.
-            let _ = self.ring.send(Arc::new(Outgoing::to_everyone(seq, frame)));
+            let _ = self
+                .ring
+                .send(Arc::new(Outgoing::to_everyone(Some(seq), frame)));
         }
         self.last_tally_flush = Instant::now();
     }
@@ -605,13 +604,7 @@ impl WriterTask {
         self.sent_seq = change.seq;
         self.published_seq.store(change.seq, Ordering::SeqCst);
         if change.is_vote {
-            if let Some(Ok(ServerFrame::Tallies { seq, votes })) = change
-                .for_all
-                .as_deref()
-                .map(serde_json::from_str::<ServerFrame>)
-            {
-                self.tallies.add(seq, &votes);
-            }
+            self.tallies.add_stored(&change);
         } else {
             self.flush_tallies();
             let _ = self.ring.send(Arc::new(Outgoing::from_stored(change)));

@@ -722,6 +722,10 @@ impl<'a> Writer<'a> {
         let stored = StoredChange {
             seq: change.seq,
             is_vote: change.is_vote(),
+            tallies: match &change.for_all {
+                Some(ServerFrame::Tallies { votes, .. }) => votes.clone(),
+                _ => vec![],
+            },
             for_all: change.for_all.as_ref().map(to_json).transpose()?,
             for_moderators: change.for_moderators.as_ref().map(to_json).transpose()?,
             for_owners: change
@@ -2290,6 +2294,9 @@ pub async fn audit(
 pub struct StoredChange {
     pub seq: i64,
     pub is_vote: bool,
+    /// A vote's counts after it, as in its `for_all` frame (empty for other changes), so that
+    /// the writer can coalesce tallies without reading back the JSON it has just written.
+    pub tallies: Vec<Tally>,
     pub for_all: Option<String>,
     pub for_moderators: Option<String>,
     pub for_owners: Vec<(i64, String)>,
@@ -2681,12 +2688,12 @@ pub async fn replay(
             tallies.add_stored(&stored);
             continue;
         }
-        if let Some(frame) = tallies.flush() {
+        if let Some((_, frame)) = tallies.flush() {
             frames.push(frame);
         }
         frames.push(stored.frame_for(audience).to_string());
     }
-    if let Some(frame) = tallies.flush() {
+    if let Some((_, frame)) = tallies.flush() {
         frames.push(frame);
     }
     Ok(Some((last_seq, frames)))
@@ -2714,10 +2721,24 @@ pub async fn changes_between(
 
 fn stored_from_row(row: &AnyRow) -> Result<StoredChange, sqlx::Error> {
     let kind: String = row.try_get(1)?;
+    let is_vote = kind == "vote";
+    let for_all: Option<String> = row.try_get(2)?;
+    let tallies = match for_all.as_deref() {
+        Some(text) if is_vote => match serde_json::from_str::<ServerFrame>(text) {
+            Ok(ServerFrame::Tallies { votes, .. }) => votes,
+            // Replays and catch-ups go on without it: the next vote's tallies carry the count.
+            _ => {
+                tracing::warn!(seq = ?row.try_get::<i64, _>(0).ok(), "a vote's stored tallies do not read as a tallies frame");
+                vec![]
+            }
+        },
+        _ => vec![],
+    };
     Ok(StoredChange {
         seq: row.try_get(0)?,
-        is_vote: kind == "vote",
-        for_all: row.try_get(2)?,
+        is_vote,
+        tallies,
+        for_all,
         for_moderators: row.try_get(3)?,
         for_owners: match row.try_get::<Option<String>, _>(4)? {
             Some(text) => {
@@ -2782,27 +2803,24 @@ impl TallyBuffer {
         self.seq = Some(seq);
     }
 
-    fn add_stored(&mut self, stored: &StoredChange) {
-        if let Some(Ok(ServerFrame::Tallies { votes, .. })) = stored
-            .for_all
-            .as_deref()
-            .map(serde_json::from_str::<ServerFrame>)
-        {
-            self.add(stored.seq, &votes);
-        }
+    /// Folds in a stored vote change.
+    pub fn add_stored(&mut self, stored: &StoredChange) {
+        self.add(stored.seq, &stored.tallies);
     }
 
     pub fn is_empty(&self) -> bool {
         self.seq.is_none()
     }
 
-    /// The coalesced frame, emptying the buffer.
-    pub fn flush(&mut self) -> Option<String> {
+    /// The coalesced frame and its seq (the last vote's), emptying the buffer.
+    pub fn flush(&mut self) -> Option<(i64, String)> {
         let seq = self.seq.take()?;
         let votes = std::mem::take(&mut self.latest)
             .into_iter()
             .map(|(question_id, votes)| Tally { question_id, votes })
             .collect();
-        serde_json::to_string(&ServerFrame::Tallies { seq, votes }).ok()
+        let frame = serde_json::to_string(&ServerFrame::Tallies { seq, votes })
+            .expect("a tallies frame always serialises");
+        Some((seq, frame))
     }
 }

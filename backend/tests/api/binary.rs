@@ -223,13 +223,7 @@ async fn on_sigterm_every_live_socket_is_told_where_to_resume() {
                     .await
                     .unwrap();
                 assert_eq!(reply.status(), reqwest::StatusCode::CREATED);
-                let cookie = reply.headers()["set-cookie"]
-                    .to_str()
-                    .unwrap()
-                    .split(';')
-                    .next()
-                    .unwrap()
-                    .to_string();
+                let cookie = crate::helpers::cookie_pair(reply.headers());
                 let mut request = url.into_client_request().unwrap();
                 request
                     .headers_mut()

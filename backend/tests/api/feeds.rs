@@ -318,12 +318,7 @@ async fn my_schedule_feed_is_reached_only_through_its_secret_link(app: TestApp) 
         )
         .await;
     assert!(added.status.is_redirection(), "{}", added.status);
-    let cookie = added
-        .header("set-cookie")
-        .split(';')
-        .next()
-        .unwrap()
-        .to_string();
+    let cookie = added.cookie();
     let page = anon
         .send(
             anon.request(reqwest::Method::GET, "/my-schedule")

@@ -614,6 +614,26 @@ impl Reply {
             .and_then(|v| v.to_str().ok())
             .unwrap_or("")
     }
+
+    /// The `name=value` of the cookie this reply sets, as a `Cookie` header sends it back.
+    #[track_caller]
+    pub fn cookie(&self) -> String {
+        cookie_pair(&self.headers)
+    }
+}
+
+/// The `name=value` of the (first) cookie a response sets, without its attributes.
+#[track_caller]
+pub fn cookie_pair(headers: &HeaderMap) -> String {
+    let set_cookie = headers
+        .get("set-cookie")
+        .and_then(|v| v.to_str().ok())
+        .expect("the response sets a cookie");
+    set_cookie
+        .split(';')
+        .next()
+        .expect("split yields at least one part")
+        .to_string()
 }
 
 /// 16 random lowercase hex digits, for names that must not collide between parallel tests.

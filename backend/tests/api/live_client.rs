@@ -535,12 +535,7 @@ impl TestApp {
                 .as_i64()
                 .expect("participant_id"),
             handle: reply.body["handle"].as_str().expect("handle").to_string(),
-            cookie: reply
-                .header("set-cookie")
-                .split(';')
-                .next()
-                .expect("a cookie pair")
-                .to_string(),
+            cookie: reply.cookie(),
             data_key: reply.body["data_key"]
                 .as_str()
                 .expect("data_key")

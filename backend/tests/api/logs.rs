@@ -13,6 +13,8 @@ use tokio::process::Command;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 
+use crate::helpers::cookie_pair;
+
 const CLIENT: IpAddr = IpAddr::V4(Ipv4Addr::new(127, 0, 0, 2));
 
 fn plenary(dir: &std::path::Path) -> Command {
@@ -94,13 +96,7 @@ async fn logs_never_hold_content_secrets_or_client_addresses() {
         .send()
         .await
         .unwrap();
-    let staff_cookie = login.headers()["set-cookie"]
-        .to_str()
-        .unwrap()
-        .split(';')
-        .next()
-        .unwrap()
-        .to_string();
+    let staff_cookie = cookie_pair(login.headers());
     let staff_token = staff_cookie.split('=').nth(1).unwrap().to_string();
     let post = |path: &str, body: serde_json::Value| {
         http.post(format!("{address}{path}"))
@@ -154,13 +150,7 @@ async fn logs_never_hold_content_secrets_or_client_addresses() {
         .send()
         .await
         .unwrap();
-    let join_cookie = joined.headers()["set-cookie"]
-        .to_str()
-        .unwrap()
-        .split(';')
-        .next()
-        .unwrap()
-        .to_string();
+    let join_cookie = cookie_pair(joined.headers());
     let join_token = join_cookie.split('=').nth(1).unwrap().to_string();
     let joined: serde_json::Value = joined.json().await.unwrap();
     let data_key = joined["data_key"].as_str().unwrap().to_string();
@@ -216,19 +206,8 @@ async fn logs_never_hold_content_secrets_or_client_addresses() {
         .send()
         .await
         .unwrap();
-    let schedule_cookie = added
-        .headers()
-        .get("set-cookie")
-        .map(|v| v.to_str().unwrap().to_string())
-        .unwrap_or_default();
-    let schedule_token = schedule_cookie
-        .split(';')
-        .next()
-        .unwrap_or("")
-        .split('=')
-        .nth(1)
-        .unwrap_or("")
-        .to_string();
+    let schedule_cookie = cookie_pair(added.headers());
+    let schedule_token = schedule_cookie.split('=').nth(1).unwrap_or("").to_string();
     assert!(
         !schedule_token.is_empty(),
         "a personal schedule link: {schedule_cookie}"

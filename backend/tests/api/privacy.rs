@@ -28,12 +28,7 @@ async fn a_participant_exports_and_erases_what_they_wrote(app: TestApp) {
         .as_str()
         .expect("a data key")
         .to_string();
-    let cookie = joined
-        .header("set-cookie")
-        .split(';')
-        .next()
-        .unwrap()
-        .to_string();
+    let cookie = joined.cookie();
     let secret = "Zanzibar-marmalade question nobody else wrote";
     let mut me = LiveClient::connect(&app, session_id, Some(&cookie)).await;
     let q = acked(
