@@ -11,7 +11,7 @@ use std::time::Duration;
 
 use axum::extract::{ConnectInfo, FromRequestParts};
 use axum::http::request::Parts;
-use governor::clock::{Clock, DefaultClock};
+use governor::clock::Clock;
 use governor::{DefaultKeyedRateLimiter, Quota, RateLimiter};
 
 use super::error::AppError;
@@ -90,7 +90,7 @@ impl RateLimits {
         address: ClientAddress,
     ) -> Result<(), AppError> {
         limiter.check_key(&address.key()).map_err(|not_until| {
-            let wait = not_until.wait_time_from(DefaultClock::default().now());
+            let wait = not_until.wait_time_from(limiter.clock().now());
             AppError::TooManyRequests {
                 retry_after_seconds: wait.as_secs().max(1),
             }

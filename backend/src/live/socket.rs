@@ -13,6 +13,7 @@ use axum_extra::extract::CookieJar;
 use futures_util::SinkExt;
 use futures_util::future::BoxFuture;
 use futures_util::stream::{FuturesUnordered, StreamExt};
+use governor::clock::{Clock, DefaultClock};
 use governor::{DefaultDirectRateLimiter, Quota, RateLimiter};
 use serde::Deserialize;
 use tokio::sync::broadcast;
@@ -45,6 +46,10 @@ const WRITE_BUFFER: usize = 8 * 1024;
 const MAX_WRITE_BUFFER: usize = 4 * 1024 * 1024;
 /// The largest message the websocket layer reads at all.
 const TRANSPORT_MAX_MESSAGE: usize = 64 * 1024;
+/// The clock of every socket's vote limiter. A new clock asks the CPU (`cpuid`) whether its
+/// time-stamp counter can be used, which a virtual machine's host answers at a cost; a clone
+/// does not ask again, and every socket opening made one (docs/BENCHMARKS.md, S2).
+static CLOCK: std::sync::LazyLock<DefaultClock> = std::sync::LazyLock::new(DefaultClock::default);
 /// Commands a connection may have waiting for acknowledgement.
 const MAX_IN_FLIGHT: usize = 32;
 /// Frames written before a flush, so one busy session cannot starve a socket's reads.
@@ -409,10 +414,12 @@ async fn run(
     let settings = &state.live.settings;
     let votes_per_second =
         std::num::NonZeroU32::new(settings.votes_per_second).unwrap_or(std::num::NonZeroU32::MIN);
-    let vote_limiter: DefaultDirectRateLimiter =
-        RateLimiter::direct(Quota::per_second(votes_per_second).allow_burst(
+    let vote_limiter: DefaultDirectRateLimiter = RateLimiter::direct_with_clock(
+        Quota::per_second(votes_per_second).allow_burst(
             votes_per_second.saturating_mul(std::num::NonZeroU32::new(2).expect("2 is not zero")),
-        ));
+        ),
+        CLOCK.clone(),
+    );
     let ping_every = Duration::from_secs(settings.ping_seconds);
     let mut ping = tokio::time::interval_at(Instant::now() + ping_every, ping_every);
     let mut heard_from = Instant::now();
@@ -680,9 +687,7 @@ fn admit(
         _ => None,
     };
     if let Some(not_until) = limited {
-        let wait = not_until.wait_time_from(governor::clock::Clock::now(
-            &governor::clock::DefaultClock::default(),
-        ));
+        let wait = not_until.wait_time_from(CLOCK.now());
         return Err(Box::new(ServerFrame::Error {
             client_id,
             code: ErrorCode::RateLimited,
