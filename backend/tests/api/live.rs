@@ -995,33 +995,33 @@ async fn dismissal_reasons_reach_the_asker_and_the_disposition_summary(app: Test
     );
 }
 
-/// Every participant's socket asks whether its participant asked anything, and erasure and the
-/// data export list a participant's questions: found by index, not by reading every session's
-/// questions (3.7 ms a socket with 20,000 stored; docs/BENCHMARKS.md).
+/// Every participant's socket asks whether its participant asked anything; erasure, removal,
+/// the data export and the retention purge look up a participant's questions and floor entries:
+/// found by index, not by reading every session's rows (3.7 ms a socket with 20,000 questions
+/// stored; docs/BENCHMARKS.md).
 #[tokio::test]
-async fn a_participants_questions_are_found_by_index() {
+async fn a_participants_questions_and_floor_entries_are_found_by_index() {
     use sqlx::Row;
     let Some(app) = TestApp::spawn(crate::helpers::Backend::Sqlite).await else {
         return;
     };
-    let plan: Vec<String> = sqlx::query(
-        "explain query plan select 1 from participant p where p.participant_id = 1 \
-         and exists (select 1 from question q where q.participant_id = p.participant_id)",
-    )
-    .fetch_all(&app.db.pool)
-    .await
-    .unwrap()
-    .iter()
-    .map(|row| row.try_get::<String, _>(3).unwrap())
-    .collect();
-    assert!(
-        plan.iter().any(|step| step.contains("question_participant")),
-        "{plan:?}"
-    );
-    assert!(
-        !plan.iter().any(|step| step.starts_with("SCAN q")),
-        "{plan:?}"
-    );
+    for (table, index) in [
+        ("question", "question_participant"),
+        ("floor_entry", "floor_entry_participant"),
+    ] {
+        let plan: Vec<String> = sqlx::query(&format!(
+            "explain query plan select 1 from participant p where p.participant_id = 1 \
+             and exists (select 1 from {table} t where t.participant_id = p.participant_id)"
+        ))
+        .fetch_all(&app.db.pool)
+        .await
+        .unwrap()
+        .iter()
+        .map(|row| row.try_get::<String, _>(3).unwrap())
+        .collect();
+        assert!(plan.iter().any(|step| step.contains(index)), "{plan:?}");
+        assert!(!plan.iter().any(|step| step.starts_with("SCAN t")), "{plan:?}");
+    }
     app.teardown().await;
 }
 
