@@ -1020,7 +1020,10 @@ async fn a_participants_questions_and_floor_entries_are_found_by_index() {
         .map(|row| row.try_get::<String, _>(3).unwrap())
         .collect();
         assert!(plan.iter().any(|step| step.contains(index)), "{plan:?}");
-        assert!(!plan.iter().any(|step| step.starts_with("SCAN t")), "{plan:?}");
+        assert!(
+            !plan.iter().any(|step| step.starts_with("SCAN t")),
+            "{plan:?}"
+        );
     }
     app.teardown().await;
 }
