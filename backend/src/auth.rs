@@ -41,8 +41,7 @@ pub fn new_token() -> String {
 
 /// What the database keeps of a secret: its SHA-256, so a leaked database opens no session.
 pub fn token_hash(token: &str) -> String {
-    let digest = Sha256::digest(token.as_bytes());
-    digest.iter().map(|b| format!("{b:02x}")).collect()
+    hex::encode(Sha256::digest(token.as_bytes()))
 }
 
 /// Hashes a password with argon2id on the blocking pool (it is deliberately slow).

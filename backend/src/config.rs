@@ -90,6 +90,9 @@ pub struct LiveSettings {
     /// Tally frames one session may send per second, counted per socket: a larger audience gets
     /// its tallies less often (up to once a second).
     pub tally_frames_per_second: u64,
+    /// Presence-count frames one session may send per second, counted per socket: a larger
+    /// audience hears the count less often (from every second up to every 10 seconds).
+    pub presence_frames_per_second: u64,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -228,6 +231,10 @@ impl Settings {
             ("live.ping_seconds", live.ping_seconds),
             ("live.tally_interval_ms", live.tally_interval_ms),
             ("live.tally_frames_per_second", live.tally_frames_per_second),
+            (
+                "live.presence_frames_per_second",
+                live.presence_frames_per_second,
+            ),
             (
                 "limits.joins_per_minute_per_address",
                 self.limits.joins_per_minute_per_address as u64,

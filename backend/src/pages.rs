@@ -281,12 +281,7 @@ struct Assets;
 /// The first 12 hex digits of a file's SHA-256, or "0" for an unknown file.
 fn asset_version(name: &str) -> String {
     Assets::get(name)
-        .map(|f| {
-            f.metadata.sha256_hash()[..6]
-                .iter()
-                .map(|b| format!("{b:02x}"))
-                .collect()
-        })
+        .map(|f| hex::encode(&f.metadata.sha256_hash()[..6]))
         .unwrap_or_else(|| "0".into())
 }
 

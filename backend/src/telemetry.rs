@@ -1,6 +1,8 @@
 //! Logging: human-readable lines by default, JSON for collectors (`log.format = "json"`).
 //! Logs carry fields, never question text, tokens, cookies or full addresses.
 
+use std::io::IsTerminal;
+
 use tracing_subscriber::EnvFilter;
 
 use crate::config::{LogFormat, LogSettings};
@@ -9,9 +11,12 @@ use crate::config::{LogFormat, LogSettings};
 pub fn init(settings: &LogSettings) {
     let filter =
         EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new(&settings.level));
+    // Colours only for a terminal: in a file or a journal the escape codes are noise, and
+    // formatting them into every request's span costs the server's core (docs/BENCHMARKS.md).
     let builder = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_target(false);
+        .with_target(false)
+        .with_ansi(std::io::stdout().is_terminal());
     // A second init (tests start several servers in one process) is harmless.
     let _ = match settings.format {
         LogFormat::Pretty => builder.try_init(),

@@ -64,6 +64,14 @@ const RESERVED: &[&str] = &[
     "staff",
 ];
 
+/// The skeletons of [`RESERVED`], worked out once.
+static RESERVED_KEYS: std::sync::LazyLock<Vec<String>> = std::sync::LazyLock::new(|| {
+    RESERVED
+        .iter()
+        .map(|word| unicode_security::skeleton(word).collect())
+        .collect()
+});
+
 /// A participant's handle, checked, with the skeleton that makes look-alikes collide.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Handle {
@@ -108,10 +116,10 @@ impl Handle {
             .chars()
             .filter(|c| !c.is_whitespace() && !matches!(c, '.' | '-' | '_'))
             .collect();
-        if RESERVED.iter().any(|word| {
-            let word_key: String = unicode_security::skeleton(word).collect();
-            key.contains(&word_key)
-        }) {
+        if RESERVED_KEYS
+            .iter()
+            .any(|word_key| key.contains(word_key.as_str()))
+        {
             return Err(TextError::Handle(
                 "this handle is reserved; please choose another",
             ));

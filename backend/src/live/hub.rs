@@ -39,6 +39,10 @@ const MAX_BATCH: usize = 256;
 const PUBLIC_VIEW_MAX_AGE: Duration = Duration::from_secs(1);
 /// Tallies go out at least this often, however large the audience.
 const MAX_TALLY_INTERVAL: Duration = Duration::from_secs(1);
+/// How often the writer looks at the presence count, and so the most often it is sent.
+const PRESENCE_TICK: Duration = Duration::from_secs(1);
+/// The presence count goes out at least this often while it changes, however large the audience.
+const MAX_PRESENCE_INTERVAL: Duration = Duration::from_secs(10);
 /// Caption lines one staff member may send per minute, and in a burst.
 const CAPTIONS_PER_MINUTE: NonZeroU32 = NonZeroU32::new(120).expect("120 is not zero");
 const CAPTION_BURST: NonZeroU32 = NonZeroU32::new(30).expect("30 is not zero");
@@ -173,21 +177,64 @@ impl Hub {
         limits: Limits,
         owns_nothing_at: Option<i64>,
     ) -> Result<Snapshot, sqlx::Error> {
+        let receiver = store::Receiver {
+            audience,
+            handle,
+            owns_nothing_at,
+        };
+        self.snapshot_as(db, receiver, limits, |from| from.snapshot(), |s| s)
+            .await
+    }
+
+    /// `snapshot`'s frame as the text a new socket is sent, with its `seq`. From the shared
+    /// public view, the view's questions and captions are serialised once for every socket.
+    pub async fn snapshot_text(
+        &self,
+        db: &Db,
+        audience: Audience,
+        handle: Option<String>,
+        limits: Limits,
+        owns_nothing_at: Option<i64>,
+    ) -> Result<(i64, String), sqlx::Error> {
+        let receiver = store::Receiver {
+            audience,
+            handle,
+            owns_nothing_at,
+        };
+        let shared = |from: store::FromView| (from.seq(), from.frame_text());
+        let whole = |snapshot: Snapshot| {
+            let seq = snapshot.seq;
+            let text = serde_json::to_string(&ServerFrame::Snapshot(Box::new(snapshot)))
+                .expect("server frames always serialise");
+            (seq, text)
+        };
+        self.snapshot_as(db, receiver, limits, shared, whole).await
+    }
+
+    /// A snapshot for `receiver`, made from the shared public view where it can be (`shared`),
+    /// else read whole (`whole`).
+    async fn snapshot_as<T>(
+        &self,
+        db: &Db,
+        receiver: store::Receiver,
+        limits: Limits,
+        shared: impl FnOnce(store::FromView) -> T,
+        whole: impl FnOnce(Snapshot) -> T,
+    ) -> Result<T, sqlx::Error> {
         let connected = self.participants_connected();
+        let audience = receiver.audience;
+        let handle = receiver.handle.clone();
         if audience != Audience::Moderator {
             let view = self.public_view(db).await?;
-            let receiver = store::Receiver {
-                audience,
-                handle: handle.clone(),
-                owns_nothing_at,
-            };
-            if let Some(snapshot) =
+            if let Some(from) =
                 store::snapshot_from_view(db, &view, receiver, limits, connected).await?
             {
-                return Ok(snapshot);
+                return Ok(shared(from));
             }
         }
-        store::snapshot(db, self.session_id, audience, handle, limits, connected).await
+        let snapshot =
+            store::snapshot(db, self.session_id, audience, handle, limits, connected).await?;
+        Ok(whole(snapshot))
     }
 
     /// The highest sequence number the writer has published (see `published_seq`).
@@ -416,7 +463,9 @@ impl Live {
             tally_frames_per_second: self.settings.tally_frames_per_second,
             last_tally_flush: Instant::now(),
             hub: Arc::downgrade(&hub),
+            presence_frames_per_second: self.settings.presence_frames_per_second,
             last_presence: 0,
+            last_presence_sent: Instant::now(),
             sent_seq: last_seq,
             published_seq,
         };
@@ -447,8 +496,20 @@ impl Live {
 /// `sockets / frames_per_second` seconds; never longer than [`MAX_TALLY_INTERVAL`] (or `min`, if
 /// that is longer). Fan-out is what limits a large session (docs/BENCHMARKS.md, S5 and S6).
 fn tally_interval(min: Duration, frames_per_second: u64, sockets: usize) -> Duration {
-    let spread = Duration::from_secs_f64(sockets as f64 / frames_per_second.max(1) as f64);
-    spread.clamp(min, MAX_TALLY_INTERVAL.max(min))
+    spread(frames_per_second, sockets).clamp(min, MAX_TALLY_INTERVAL.max(min))
+}
+
+/// How long a changed presence count waits before going out: a second, or longer for a large
+/// audience, on the same rule as tallies (`sockets / frames_per_second` seconds, up to
+/// [`MAX_PRESENCE_INTERVAL`]). While people join, the count changes every second, and each
+/// count is one `send` per socket: in a join storm at 10,000 that was 9% of the server's core.
+fn presence_interval(frames_per_second: u64, sockets: usize) -> Duration {
+    spread(frames_per_second, sockets).clamp(PRESENCE_TICK, MAX_PRESENCE_INTERVAL)
+}
+
+/// The time over which `sockets` frames, one per socket, keep to `frames_per_second`.
+fn spread(frames_per_second: u64, sockets: usize) -> Duration {
+    Duration::from_secs_f64(sockets as f64 / frames_per_second.max(1) as f64)
 }
 
 struct WriterTask {
@@ -461,7 +522,10 @@ struct WriterTask {
     tally_frames_per_second: u64,
     last_tally_flush: Instant,
     hub: std::sync::Weak<Hub>,
+    presence_frames_per_second: u64,
+    /// The count last sent, and when.
     last_presence: u64,
+    last_presence_sent: Instant,
     /// The last sequence number put on the ring (skipped frames and coalesced votes included).
     sent_seq: i64,
     /// `sent_seq`, for the hub's sockets (see `Hub::published_seq`).
@@ -470,7 +534,7 @@ struct WriterTask {
 
 impl WriterTask {
     async fn run(mut self, mut jobs: mpsc::Receiver<Job>, mut committed: watch::Receiver<i64>) {
-        let mut presence = tokio::time::interval(Duration::from_secs(1));
+        let mut presence = tokio::time::interval(PRESENCE_TICK);
         presence.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             let tally_due = self.last_tally_flush + self.tally_interval();
@@ -499,8 +563,15 @@ impl WriterTask {
                 _ = presence.tick() => {
                     let Some(hub) = self.hub.upgrade() else { break };
                     let now = hub.participants_connected();
-                    if now != self.last_presence {
+                    let interval = presence_interval(
+                        self.presence_frames_per_second,
+                        self.ring.receiver_count(),
+                    );
+                    // Ticks come a second apart: half a tick early is on time.
+                    let due = self.last_presence_sent.elapsed() + PRESENCE_TICK / 2 >= interval;
+                    if now != self.last_presence && due {
                         self.last_presence = now;
+                        self.last_presence_sent = Instant::now();
                         let frame = serde_json::to_string(&ServerFrame::Presence { participants: now })
                             .expect("a presence frame always serialises");
                         let _ = self.ring.send(Arc::new(Outgoing::to_everyone(None, frame)));
@@ -714,5 +785,15 @@ mod tests {
         let slow = Duration::from_secs(3);
         assert_eq!(tally_interval(slow, 20_000, 10), slow);
         assert_eq!(tally_interval(min, 0, 10), MAX_TALLY_INTERVAL);
+    }
+
+    #[test]
+    fn the_presence_count_slows_down_as_the_audience_grows_up_to_every_ten_seconds() {
+        let at = |sockets| presence_interval(2_000, sockets);
+        assert_eq!(at(0), PRESENCE_TICK);
+        assert_eq!(at(2_000), PRESENCE_TICK);
+        assert_eq!(at(10_000), Duration::from_secs(5));
+        assert_eq!(at(19_000), Duration::from_millis(9_500));
+        assert_eq!(at(100_000), MAX_PRESENCE_INTERVAL);
     }
 }

@@ -7,6 +7,7 @@
 //! highest it has seen and passes it as `?since=` when it reconnects.
 
 use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
 
 use crate::domain::qa::{DismissReason, QuestionStatus};
 
@@ -587,6 +588,33 @@ pub struct Snapshot {
     pub limits: Limits,
 }
 
+/// A snapshot frame as the server writes it to a socket, with what many receivers share
+/// (`questions`, `captions`) already serialised: the same text as `ServerFrame::Snapshot` (a
+/// test holds them to it), without cloning and re-serialising a busy session's questions and
+/// captions for each of the thousands of sockets a join storm opens (docs/BENCHMARKS.md, S2).
+#[derive(Debug, Serialize)]
+#[serde(tag = "type", rename = "snapshot")]
+pub struct SnapshotFrame<'a> {
+    pub seq: i64,
+    pub session_id: i64,
+    pub title: &'a str,
+    pub join_code: &'a str,
+    pub you: &'a You,
+    pub state: &'a LiveState,
+    pub questions: &'a RawValue,
+    pub mine: &'a [QuestionView],
+    pub my_votes: &'a [i64],
+    pub floor: &'a FloorView,
+    pub backstage: &'a [BackstageNote],
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub disposition: Option<&'a Disposition>,
+    /// `None` when there are none, as `Snapshot` leaves an empty list out.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub captions: Option<&'a RawValue>,
+    pub participants_connected: u64,
+    pub limits: Limits,
+}
+
 /// Limits published to clients so their forms can say them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Limits {
@@ -636,6 +664,64 @@ mod tests {
             }
         );
         assert!(!ask.command.is_moderator_command());
+    }
+
+    /// `SnapshotFrame` with its shared parts serialised apart writes the same text as
+    /// `ServerFrame::Snapshot`, field for field and in the same order.
+    #[test]
+    fn a_snapshot_frame_writes_what_a_snapshot_writes() {
+        let rich = serde_json::json!({
+            "seq": 41, "session_id": 13, "title": "Children's \"voices\" – online", "join_code": "KX7PQ2",
+            "you": {"role": "participant", "participant_id": 5, "handle": "Amara"},
+            "state": {"qa_state": "open", "moderation": "pre", "floor_order": "balanced",
+                      "on_screen": 7, "safeguarding": "youth"},
+            "questions": [
+                {"question_id": 7, "text": "How do we hear young people?", "handle": "Ravi",
+                 "status": "approved", "votes": 12, "pinned": true, "merged_count": 2, "asked_at": 1700000000},
+                {"question_id": 9, "text": "Who funds hubs?", "status": "answered", "votes": 0,
+                 "reply": "Next session", "asked_at": 1700000100, "answered_at": 1700000200}
+            ],
+            "mine": [{"question_id": 11, "text": "Mine, held", "status": "pending", "votes": 0,
+                      "asked_at": 1700000300, "mine": true, "held_for": ""}],
+            "my_votes": [7, 9],
+            "floor": {"waiting": [{"entry_id": 3, "mine": true, "handle": "Amara"}, {"entry_id": 4}],
+                      "speaking": {"entry_id": 2}},
+            "backstage": [],
+            "captions": [{"segment_id": 1, "speaker": "Chair", "kind": "speech", "text": "Welcome – bienvenue",
+                          "starts_ms": 0, "at": 1700000000, "source": "captioner"}],
+            "participants_connected": 812,
+            "limits": {"question_chars": 280, "reply_chars": 500, "questions_per_minute": 3}
+        });
+        let mut quiet = rich.clone();
+        quiet["captions"] = serde_json::json!([]);
+        quiet["questions"] = serde_json::json!([]);
+        quiet["floor"] = serde_json::json!({"waiting": [], "speaking": null});
+        for value in [rich, quiet] {
+            let snapshot: Snapshot = serde_json::from_value(value).unwrap();
+            let questions = serde_json::value::to_raw_value(&snapshot.questions).unwrap();
+            let captions = (!snapshot.captions.is_empty())
+                .then(|| serde_json::value::to_raw_value(&snapshot.captions).unwrap());
+            let frame = SnapshotFrame {
+                seq: snapshot.seq,
+                session_id: snapshot.session_id,
+                title: &snapshot.title,
+                join_code: &snapshot.join_code,
+                you: &snapshot.you,
+                state: &snapshot.state,
+                questions: &questions,
+                mine: &snapshot.mine,
+                my_votes: &snapshot.my_votes,
+                floor: &snapshot.floor,
+                backstage: &snapshot.backstage,
+                disposition: snapshot.disposition.as_ref(),
+                captions: captions.as_deref(),
+                participants_connected: snapshot.participants_connected,
+                limits: snapshot.limits,
+            };
+            let expected =
+                serde_json::to_string(&ServerFrame::Snapshot(Box::new(snapshot.clone())));
+            assert_eq!(serde_json::to_string(&frame).unwrap(), expected.unwrap());
+        }
     }
 
     #[test]

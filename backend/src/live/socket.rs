@@ -599,7 +599,7 @@ async fn start(
         }
     }
     let snapshot = hub
-        .snapshot(
+        .snapshot_text(
             &state.db,
             conn.audience,
             conn.handle.clone(),
@@ -608,10 +608,8 @@ async fn start(
         )
         .await;
     match snapshot {
-        Ok(snapshot) => {
-            let seq = snapshot.seq;
-            let frame = text_frame(frame_text(&ServerFrame::Snapshot(Box::new(snapshot))));
-            write_frames(io, [frame], WRITE_TIMEOUT).await?;
+        Ok((seq, text)) => {
+            write_frames(io, [text_frame(text)], WRITE_TIMEOUT).await?;
             Ok(seq)
         }
         Err(e) => {

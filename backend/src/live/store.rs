@@ -6,14 +6,17 @@
 //! fan-out send those same bytes, so a resumed client sees exactly what a connected one saw.
 
 use std::collections::BTreeMap;
+use std::sync::OnceLock;
 
+use serde_json::value::RawValue;
 use sqlx::any::AnyRow;
 use sqlx::{Any, Row, Transaction};
 
 use super::protocol::{
     AckResult, BackstageNote, CaptionKind, CaptionLine, CaptionSource, Command, Disposition,
     ErrorCode, FloorEntryView, FloorOrder, FloorView, Limits, LiveState, ModerationMode, Notice,
-    QaState, QuestionView, Role, SafeguardingLevel, ServerFrame, Snapshot, Tally, You,
+    QaState, QuestionView, Role, SafeguardingLevel, ServerFrame, Snapshot, SnapshotFrame, Tally,
+    You,
 };
 use crate::domain::floor::{Speaker, balanced_order};
 use crate::domain::qa::{self, DismissReason, QuestionStatus, Transition};
@@ -2338,9 +2341,58 @@ pub struct SessionView {
     questions: Vec<QuestionView>,
     floor: Floor,
     captions: Vec<CaptionLine>,
+    /// `questions` and `captions` serialised, the first time a snapshot frame needs them.
+    shared_json: OnceLock<SharedJson>,
+}
+
+/// What every snapshot frame made from one view copies as it is.
+#[derive(Debug)]
+struct SharedJson {
+    questions: Box<RawValue>,
+    /// `None` when there are none (the frame then leaves them out).
+    captions: Option<Box<RawValue>>,
 }
 
 impl SessionView {
+    fn shared_json(&self) -> &SharedJson {
+        self.shared_json.get_or_init(|| SharedJson {
+            questions: serde_json::value::to_raw_value(&self.questions)
+                .expect("questions always serialise"),
+            captions: (!self.captions.is_empty()).then(|| {
+                serde_json::value::to_raw_value(&self.captions).expect("captions always serialise")
+            }),
+        })
+    }
+
+    /// The text of one receiver's snapshot frame: what `snapshot_for` then serialising it
+    /// would give, with the view's questions and captions serialised once for all receivers.
+    fn frame_text_for(&self, audience: Audience, parts: Personal) -> String {
+        let shared = self.shared_json();
+        let frame = SnapshotFrame {
+            seq: self.seq,
+            session_id: self.session_id,
+            title: &self.title,
+            join_code: &self.join_code,
+            you: &parts.you,
+            state: &self.state,
+            questions: &shared.questions,
+            mine: &parts.mine,
+            my_votes: &parts.my_votes,
+            floor: &self.floor.view(audience),
+            backstage: &parts.backstage,
+            disposition: parts.disposition.as_ref(),
+            captions: shared.captions.as_deref(),
+            participants_connected: parts.participants_connected,
+            limits: parts.limits,
+        };
+        // Room for the shared parts and the rest, so the text is not copied as it grows.
+        let shared_len =
+            shared.questions.get().len() + shared.captions.as_ref().map_or(0, |c| c.get().len());
+        let mut text = Vec::with_capacity(shared_len + 1024);
+        serde_json::to_writer(&mut text, &frame).expect("a snapshot frame always serialises");
+        String::from_utf8(text).expect("serde_json writes UTF-8")
+    }
+
     /// The snapshot for one receiver: this view, with what is theirs alone.
     fn snapshot_for(&self, audience: Audience, parts: Personal) -> Snapshot {
         Snapshot {
@@ -2451,6 +2503,7 @@ async fn session_view(
         questions,
         floor,
         captions,
+        shared_json: OnceLock::new(),
     })
 }
 
@@ -2527,13 +2580,56 @@ pub struct Receiver {
 /// that view's `seq` (`None` otherwise: read a whole snapshot). A participant's own questions
 /// and votes are read with the session's `seq`, to prove they belong to the same state, unless
 /// they were known to have none at that `seq`.
-pub async fn snapshot_from_view(
+pub async fn snapshot_from_view<'v>(
+    db: &Db,
+    view: &'v SessionView,
+    receiver: Receiver,
+    limits: Limits,
+    participants_connected: u64,
+) -> Result<Option<FromView<'v>>, sqlx::Error> {
+    let audience = receiver.audience;
+    Ok(
+        personal_from_view(db, view, receiver, limits, participants_connected)
+            .await?
+            .map(|parts| FromView {
+                view,
+                audience,
+                parts,
+            }),
+    )
+}
+
+/// A receiver's snapshot made from a shared view: the view, and what is the receiver's own.
+pub struct FromView<'v> {
+    view: &'v SessionView,
+    audience: Audience,
+    parts: Personal,
+}
+
+impl FromView<'_> {
+    pub fn seq(&self) -> i64 {
+        self.view.seq
+    }
+
+    pub fn snapshot(self) -> Snapshot {
+        self.view.snapshot_for(self.audience, self.parts)
+    }
+
+    /// The snapshot frame's text, as a socket is sent it.
+    pub fn frame_text(self) -> String {
+        self.view.frame_text_for(self.audience, self.parts)
+    }
+}
+
+/// What is the receiver's own in a snapshot made from `view`, or `None` if it cannot be made
+/// from it (see `snapshot_from_view`).
+async fn personal_from_view(
     db: &Db,
     view: &SessionView,
     receiver: Receiver,
     limits: Limits,
     participants_connected: u64,
-) -> Result<Option<Snapshot>, sqlx::Error> {
+) -> Result<Option<Personal>, sqlx::Error> {
     let audience = receiver.audience;
     let mut parts = Personal::new(
         you(audience, receiver.handle),
@@ -2554,7 +2650,7 @@ pub async fn snapshot_from_view(
             tx.commit().await?;
         }
     }
-    Ok(Some(view.snapshot_for(audience, parts)))
+    Ok(Some(parts))
 }
 
 /// Everything `audience` may see of the session, with the sequence number it is current to.

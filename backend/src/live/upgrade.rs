@@ -149,7 +149,8 @@ pub async fn write_frames(
     frames: impl IntoIterator<Item = Frame>,
     timeout: Duration,
 ) -> Result<(), ()> {
-    let mut bytes = Vec::new();
+    let frames: Vec<Frame> = frames.into_iter().collect();
+    let mut bytes = Vec::with_capacity(frames.iter().map(Frame::len).sum());
     for frame in frames {
         frame
             .format(&mut bytes)
