@@ -164,24 +164,15 @@ impl Hub {
         rx
     }
 
-    /// The snapshot `audience` gets now. Participants and viewers share the public view while
+    /// The snapshot `receiver` gets now. Participants and viewers share the public view while
     /// it is current (one database read for a join storm's thousands of sockets) and add only
     /// what is theirs; moderators' snapshots are read whole. A socket subscribes first.
-    /// `owns_nothing_at`: the sequence number at which a participant was read to have asked
-    /// nothing and voted for nothing, if they were.
     pub async fn snapshot(
         &self,
         db: &Db,
-        audience: Audience,
-        handle: Option<String>,
+        receiver: store::Receiver,
         limits: Limits,
-        owns_nothing_at: Option<i64>,
     ) -> Result<Snapshot, sqlx::Error> {
-        let receiver = store::Receiver {
-            audience,
-            handle,
-            owns_nothing_at,
-        };
         self.snapshot_as(db, receiver, limits, |from| from.snapshot(), |s| s)
             .await
     }
@@ -191,16 +182,9 @@ impl Hub {
     pub async fn snapshot_text(
         &self,
         db: &Db,
-        audience: Audience,
-        handle: Option<String>,
+        receiver: store::Receiver,
         limits: Limits,
-        owns_nothing_at: Option<i64>,
     ) -> Result<(i64, String), sqlx::Error> {
-        let receiver = store::Receiver {
-            audience,
-            handle,
-            owns_nothing_at,
-        };
         let shared = |from: store::FromView| (from.seq(), from.frame_text());
         let whole = |snapshot: Snapshot| {
             let seq = snapshot.seq;

@@ -601,10 +601,12 @@ async fn start(
     let snapshot = hub
         .snapshot_text(
             &state.db,
-            conn.audience,
-            conn.handle.clone(),
+            store::Receiver {
+                audience: conn.audience,
+                handle: conn.handle.clone(),
+                owns_nothing_at: conn.owns_nothing_at,
+            },
             state.live.limits().public(),
-            conn.owns_nothing_at,
         )
         .await;
     match snapshot {

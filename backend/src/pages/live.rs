@@ -716,10 +716,12 @@ async fn snapshot_for(
     Ok(hub
         .snapshot(
             &state.db,
-            audience,
-            handle,
+            crate::live::store::Receiver {
+                audience,
+                handle,
+                owns_nothing_at: None,
+            },
             state.live.limits().public(),
-            None,
         )
         .await?)
 }
