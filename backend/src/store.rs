@@ -68,6 +68,11 @@ impl Db {
         let pool = AnyPoolOptions::new()
             .max_connections(max_connections)
             .acquire_timeout(Duration::from_secs(10))
+            // Checking a connection before handing it out is a round trip to the server. On
+            // SQLite the "server" is a thread of this process, whose connection cannot drop, and
+            // the check was a hand-off to that thread and back for every pooled query: 3% of a
+            // join storm's samples (docs/BENCHMARKS.md, S2). A PostgreSQL connection can drop.
+            .test_before_acquire(backend == Backend::Postgres)
             .after_connect(move |conn, _meta| {
                 Box::pin(async move {
                     match backend {
