@@ -38,5 +38,6 @@ mod records;
 mod retention;
 mod reuse_port;
 mod safeguarding;
+mod schema;
 mod search;
 mod transcripts;
