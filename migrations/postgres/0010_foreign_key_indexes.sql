@@ -4,11 +4,11 @@
 -- set null, or refuse), and without an index on the referring column each lookup reads the whole
 -- referring table. Questions point at the question they were merged into, so deleting
 -- participants (the retention purge, a session's deletion) read every stored question once per
--- question deleted: 2,000 participants with 4,000 questions, among 20,000 stored, took 8.2 s in
--- one write transaction that holds up every live writer, and 0.14 s with the index below
--- (docs/BENCHMARKS.md). The others are the same gap on smaller tables. Only references to the
--- directory tables (staff, coalition, venue, session type: a few rows, hardly ever deleted) stay
--- without one; backend/tests/api/schema.rs checks the rule.
+-- question deleted: 2,000 participants with 4,000 questions, among 20,000 stored, took
+-- 8.2–9.1 s in one write transaction that holds up every live writer, and 0.13–0.17 s with
+-- these indexes (docs/BENCHMARKS.md). The others are the same gap on smaller tables. Only
+-- references to the directory tables (staff, coalition, venue, session type: a few rows, hardly
+-- ever deleted) stay without one; backend/tests/api/schema.rs checks the rule.
 -- Columns that are mostly empty get partial indexes: an equality lookup implies not null.
 create index question_merged_into on question (merged_into) where merged_into is not null;
 create index report_question on report (question_id) where question_id is not null;

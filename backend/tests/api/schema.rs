@@ -14,7 +14,7 @@ both!(
 const DIRECTORY_TABLES: &[&str] = &["staff", "coalition", "venue", "session_type"];
 
 /// Deleting a row looks up the rows that refer to it; without an index on the referring column
-/// each lookup reads the whole table (8.2 s to purge 2,000 participants among 20,000 stored
+/// each lookup reads the whole table (8.2–9.1 s to purge 2,000 participants among 20,000 stored
 /// questions, in one write transaction; migrations/*/0010). A migration that adds a foreign key
 /// adds its index, or this names it.
 async fn every_foreign_key_is_found_by_index(app: TestApp) {
