@@ -70,8 +70,10 @@ impl Db {
             .acquire_timeout(Duration::from_secs(10))
             // Checking a connection before handing it out is a round trip to the server. On
             // SQLite the "server" is a thread of this process, whose connection cannot drop, and
-            // the check was a hand-off to that thread and back for every pooled query: 3% of a
-            // join storm's samples (docs/BENCHMARKS.md, S2). A PostgreSQL connection can drop.
+            // the check is a hand-off to that thread and back for every pooled query (sqlx's
+            // pings were 2.9% of a join storm's samples, 2.3% without this one: it also pings
+            // every connection given back, which no setting turns off; docs/BENCHMARKS.md, S2).
+            // A PostgreSQL connection can drop.
             .test_before_acquire(backend == Backend::Postgres)
             .after_connect(move |conn, _meta| {
                 Box::pin(async move {
